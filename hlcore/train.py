@@ -1,0 +1,221 @@
+"""The paper's SGD protocol, with a whole grid of configurations trained as one batched model.
+
+Protocol (paper, v2 Appendix A): SGD with momentum 0.9, mini-batch 50, learning rate divided
+by 10 at half the epochs, learning rate and weight decay searched over {1, 2, 5} x 10^-k.
+Loss per sample: (1/2) ||out(x) - y||^2 (the paper's objective (6.1)), averaged over the
+mini-batch (our reading). Test error: mean over samples of ||out(x) - y||^2, without the 1/2.
+
+Batching: configurations (seed, lr, weight decay) are stacked along a leading dimension and
+trained together with batched matmuls. Each keeps its own learning rate, weight decay, data
+order (drawn from its seed) and initialisation (drawn from its seed), so its result is the one
+it would have alone, to float rounding.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .learners import InitScales, Learner, make_learner, resolve_device
+from .targets import Target
+from .validation import check_nonempty, check_nonnegative, check_positive_int
+
+#: A configuration whose mini-batch loss exceeds this multiple of the loss of predicting 0
+#: (or is NaN/inf) is stopped and marked diverged.
+DIVERGENCE_FACTOR = 1e3
+
+
+def paper_grid(lo: int, hi: int) -> list[float]:
+    """The {1, 2, 5} x 10^-e grid for e from hi down to lo, ascending, e.g. paper_grid(1, 3) =
+    [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]."""
+    return [float(f"{c}e-{e}") for e in range(hi, lo - 1, -1) for c in (1, 2, 5)]
+
+
+@dataclass
+class Data:
+    """Train, validation and test sets of one target, as float tensors on one device."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    seed: int
+
+    @classmethod
+    def sample(cls, target: Target, N: int, *, n_val: int = 2000, n_test: int = 10000,
+               seed: int = 0, device="cpu", dtype=torch.float32) -> "Data":
+        """Independent train (N), validation and test sets; each depends on `seed` only."""
+        check_positive_int("N", N)
+        check_positive_int("n_val", n_val)
+        check_positive_int("n_test", n_test)
+        dev = resolve_device(device)
+        parts = [target.sample(n, np.random.default_rng([seed, i]))
+                 for i, n in enumerate((N, n_val, n_test))]
+        t = [torch.as_tensor(a, dtype=dtype, device=dev) for xy in parts for a in xy]
+        return cls(*t, seed=seed)
+
+    @property
+    def N(self) -> int:
+        return len(self.x_train)
+
+
+def squared_error(model: Learner, x: torch.Tensor, y: torch.Tensor, chunk: int = 8192):
+    """Per-configuration mean over samples of ||out(x) - y||^2 (summed over outputs): (B,)."""
+    total = torch.zeros(model.batch, dtype=torch.float64, device=y.device)
+    with torch.no_grad():
+        for i in range(0, len(x), chunk):
+            diff = model(x[i:i + chunk]) - y[i:i + chunk]
+            total += diff.double().pow(2).sum(dim=(1, 2))
+    return total / len(x)
+
+
+def _order_generator(seed: int) -> torch.Generator:
+    # Data order is drawn from its own stream, separate from the initialisation's.
+    return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]))
+
+
+def _quiet() -> bool:
+    return bool(os.environ.get("HL_QUIET")) or bool(os.environ.get("PYTEST_CURRENT_TEST"))
+
+
+def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int,
+                  batch_size: int = 50, momentum: float = 0.9, progress: bool | None = None,
+                  callback=None) -> dict:
+    """Train the B networks of `model` in place, configuration b with lrs[b], weight_decays[b]
+    and data order drawn from model.seeds[b]. Returns per-configuration tensors: `diverged`,
+    `loss_history` (epochs, B) and `seconds`.
+
+    `callback(epoch, model)`, if given, runs after each epoch (e.g. to record dynamics)."""
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    B, dev = model.batch, model.A0.device
+    lr0 = torch.as_tensor(lrs, dtype=model.A0.dtype, device=dev).reshape(B)
+    wd = torch.as_tensor(weight_decays, dtype=model.A0.dtype, device=dev).reshape(B)
+    if (lr0 < 0).any() or (wd < 0).any():
+        raise ValueError("learning rates and weight decays must be >= 0")
+    params = [getattr(model, name) for name in model.trained]
+    bufs = [torch.zeros_like(p) for p in params]
+    shape = lambda v: v.reshape(B, *([1] * (params[0].dim() - 1)))  # noqa: E731
+    alive = torch.ones(B, dtype=torch.bool, device=dev)
+    bound = DIVERGENCE_FACTOR * (0.5 * data.y_train.pow(2).sum(1).mean().item() + 1.0)
+    gens = [_order_generator(s) for s in model.seeds]
+    N = data.N
+    history = torch.zeros(epochs, B, dtype=torch.float64)
+    show = (not _quiet()) if progress is None else progress
+    start = time.perf_counter()
+    from tqdm.auto import tqdm
+    for epoch in tqdm(range(epochs), desc=f"{model.name} x{B}", disable=not show, leave=False):
+        # Step decay: the learning rate is divided by 10 at half the epochs.
+        lr = lr0 * (0.1 if epoch >= epochs // 2 and epochs > 1 else 1.0)
+        step_lr = shape(lr * alive)
+        step_wd = shape(wd)
+        order = torch.stack([torch.randperm(N, generator=g) for g in gens]).to(dev)
+        epoch_loss = torch.zeros(B, dtype=torch.float64, device=dev)
+        for i in range(0, N, batch_size):
+            idx = order[:, i:i + batch_size]
+            out = model(data.x_train[idx])
+            loss_b = 0.5 * (out - data.y_train[idx]).pow(2).sum(dim=2).mean(dim=1)
+            grads = torch.autograd.grad(loss_b.sum(), params)
+            with torch.no_grad():
+                bad = ~(loss_b <= bound)  # catches NaN and inf as well
+                if bad.any():
+                    alive &= ~bad
+                    step_lr = shape(lr * alive)
+                    for p, buf in zip(params, bufs):
+                        p[bad] = 0.0
+                        buf[bad] = 0.0
+                for p, g, buf in zip(params, grads, bufs):
+                    g = torch.where(shape(alive), g, 0.0)
+                    g.add_(p * step_wd)
+                    buf.mul_(momentum).add_(g)
+                    p.sub_(buf * step_lr)
+                epoch_loss += loss_b.detach().double() * len(idx[0])
+        history[epoch] = (epoch_loss / N).cpu()
+        if callback is not None:
+            callback(epoch, model)
+    return {"diverged": (~alive).cpu(), "loss_history": history,
+            "seconds": time.perf_counter() - start}
+
+
+def grid_configs(seeds, lrs, weight_decays) -> list[tuple[int, float, float]]:
+    """All (seed, lr, weight_decay) combinations, in a fixed order."""
+    return list(itertools.product(check_nonempty("seeds", seeds), check_nonempty("lrs", lrs),
+                                  check_nonempty("weight_decays", weight_decays)))
+
+
+def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_decays,
+               seeds=(0,), epochs: int = 40, batch_size: int = 50, momentum: float = 0.9,
+               data: Data | None = None, data_seed: int = 0, n_val: int = 2000,
+               n_test: int = 10000, group_size: int | None = None, init: InitScales | None = None,
+               device="auto", progress: bool | None = None, return_models: bool = False):
+    """Train `learner` on `target` for every (seed, lr, weight decay) of the grid.
+
+    Configurations are trained in batched groups of `group_size` (default: the whole grid).
+    Returns a tidy DataFrame, one row per configuration (and the trained models if
+    `return_models`)."""
+    check_positive_int("m", m)
+    check_nonnegative("momentum", momentum)
+    configs = grid_configs(seeds, lrs, weight_decays)
+    for _, lr, wd in configs:
+        check_nonnegative("lr", lr)
+        check_nonnegative("weight_decay", wd)
+    dev = resolve_device(device)
+    if data is None:
+        data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed, device=dev)
+    elif data.N != N:
+        raise ValueError(f"data has N={data.N} training samples but N={N} was asked for")
+    group_size = group_size or len(configs)
+    rows, models = [], []
+    for g in range(0, len(configs), group_size):
+        group = configs[g:g + group_size]
+        model = make_learner(learner, target.d, target.k, m, [c[0] for c in group],
+                             init=init, device=dev)
+        res = train_batched(model, data, [c[1] for c in group], [c[2] for c in group],
+                            epochs=epochs, batch_size=batch_size, momentum=momentum,
+                            progress=progress)
+        errors = {split: squared_error(model, getattr(data, "x_" + split),
+                                       getattr(data, "y_" + split)).cpu()
+                  for split in ("train", "val", "test")}
+        for b, (seed, lr, wd) in enumerate(group):
+            div = bool(res["diverged"][b])
+            rows.append({**target.params(), "learner": learner, "N": N, "m": m, "seed": seed,
+                         "data_seed": data.seed, "lr": lr, "weight_decay": wd, "epochs": epochs,
+                         "batch_size": batch_size,
+                         **{f"{s}_error": math.nan if div else float(e[b])
+                            for s, e in errors.items()},
+                         "final_train_loss": float(res["loss_history"][-1, b]),
+                         "diverged": div, "seconds": res["seconds"] / len(group),
+                         "group_seconds": res["seconds"], "group_size": len(group)})
+        models.append(model)
+    table = pd.DataFrame(rows)
+    return (table, models) if return_models else table
+
+
+def select(table: pd.DataFrame, by: str = "val_error",
+           group=("target", "learner", "N", "m", "seed", "data_seed")) -> pd.DataFrame:
+    """The best configuration of each group: by the validation error (honest, the default) or
+    by the test error (`by="test_error"`, the paper's rule). Diverged runs are never chosen."""
+    if by not in ("val_error", "test_error"):
+        raise ValueError(f"select by 'val_error' or 'test_error'; got {by!r}")
+    ok = table[~table["diverged"] & table[by].notna()]
+    keys = [c for c in group if c in table.columns]
+    return ok.loc[ok.groupby(keys, sort=True)[by].idxmin()].reset_index(drop=True)
+
+
+def mark_selected(table: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """The table with boolean columns `selected_val` and `selected_test` (the paper's rule)."""
+    out = table.copy()
+    for by, col in (("val_error", "selected_val"), ("test_error", "selected_test")):
+        chosen = select(table.reset_index(drop=True).assign(_row=range(len(table))), by=by,
+                        **kwargs)["_row"]
+        out[col] = False
+        out.iloc[chosen.to_numpy(), out.columns.get_loc(col)] = True
+    return out
