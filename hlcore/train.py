@@ -67,8 +67,10 @@ class Data:
         return len(self.x_train)
 
 
-def squared_error(model: Learner, x: torch.Tensor, y: torch.Tensor, chunk: int = 8192):
+def squared_error(model: Learner, x: torch.Tensor, y: torch.Tensor, chunk: int | None = None):
     """Per-configuration mean over samples of ||out(x) - y||^2 (summed over outputs): (B,)."""
+    # Chunks of about 2^20 hidden activations keep the working set in cache.
+    chunk = chunk or max(64, 2**20 // (model.batch * model.m))
     total = torch.zeros(model.batch, dtype=torch.float64, device=y.device)
     with torch.no_grad():
         for i in range(0, len(x), chunk):
@@ -132,11 +134,11 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
                     for p, buf in zip(params, bufs):
                         p[bad] = 0.0
                         buf[bad] = 0.0
+                    grads = [torch.where(shape(alive), g, 0.0) for g in grads]
                 for p, g, buf in zip(params, grads, bufs):
-                    g = torch.where(shape(alive), g, 0.0)
-                    g.add_(p * step_wd)
-                    buf.mul_(momentum).add_(g)
-                    p.sub_(buf * step_lr)
+                    # PyTorch's SGD: buf = momentum * buf + (g + wd * p); p -= lr * buf
+                    buf.mul_(momentum).add_(g).addcmul_(p, step_wd)
+                    p.addcmul_(buf, step_lr, value=-1.0)
                 epoch_loss += loss_b.detach().double() * len(idx[0])
         history[epoch] = (epoch_loss / N).cpu()
         if callback is not None:

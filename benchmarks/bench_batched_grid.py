@@ -1,0 +1,87 @@
+"""Batched grid training vs one configuration after another, side by side in one process.
+
+Prints one JSON line with two ratios:
+* `speedup_vs_hlcore_alone`: the same hlcore code trained with one configuration at a time
+  (B = 1): the fair measure of what batching alone buys;
+* `speedup_vs_conventional`: a conventional PyTorch loop, one configuration at a time
+  (torch.optim.SGD + MultiStepLR + a shuffled DataLoader over a TensorDataset), the way such
+  grids are usually run (and, as far as we know, the way the paper ran them).
+
+    python benchmarks/bench_batched_grid.py [--learner 3resnet] [--m 500] [--N 10000]
+        [--configs 16] [--epochs 2] [--smoke]
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from hlcore import Data, make_learner, make_target, paper_grid, train_grid
+
+
+def conventional(target, learner, data, lr, wd, *, m, epochs, seed=0):
+    model = make_learner(learner, target.d, target.k, m, [seed])
+    opt = torch.optim.SGD([getattr(model, n) for n in model.trained], lr=lr, momentum=0.9,
+                          weight_decay=wd)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[epochs // 2], gamma=0.1)
+    loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=50, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    for _ in range(epochs):
+        for xb, yb in loader:
+            loss = 0.5 * (model(xb)[0] - yb).pow(2).sum(1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+    with torch.no_grad():
+        return float((model(data.x_test)[0] - data.y_test).pow(2).sum(1).mean())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--learner", default="3resnet")
+    ap.add_argument("--target", default="parity-v3")
+    ap.add_argument("--m", type=int, default=500)
+    ap.add_argument("--N", type=int, default=10000)
+    ap.add_argument("--configs", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--group-size", type=int, default=None)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    a = ap.parse_args(argv)
+    if a.smoke:
+        a.m, a.N, a.configs, a.epochs = 64, 500, 4, 1
+    os.environ["HL_QUIET"] = "1"
+    target = make_target(a.target)
+    lrs = paper_grid(1, 4)[: max(1, a.configs // 2)]
+    wds = [0.0, 1e-4][: max(1, a.configs // len(lrs))]
+    data = Data.sample(target, a.N, n_val=200, n_test=200, seed=0)
+    kw = dict(N=a.N, m=a.m, epochs=a.epochs, data=data, device="cpu")
+    timings = {}
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        timings[name] = time.perf_counter() - t0
+        return out
+
+    batched = timed("batched", lambda: train_grid(target, a.learner, lrs=lrs, weight_decays=wds,
+                                                  group_size=a.group_size, **kw))
+    alone = timed("alone", lambda: [train_grid(target, a.learner, lrs=[lr], weight_decays=[wd], **kw)
+                                    for lr in lrs for wd in wds])
+    timed("conventional", lambda: [conventional(target, a.learner, data, lr, wd, m=a.m,
+                                                epochs=a.epochs) for lr in lrs for wd in wds])
+    same = all(abs(x.test_error.iloc[0] - y) <= 1e-4 * max(1.0, abs(y))
+               for x, y in zip(alone, batched.test_error))
+    print(json.dumps({
+        "benchmark": "batched_grid", "learner": a.learner, "m": a.m, "N": a.N,
+        "configs": len(batched), "epochs": a.epochs,
+        **{f"seconds_{k}": round(v, 3) for k, v in timings.items()},
+        "speedup_vs_hlcore_alone": round(timings["alone"] / timings["batched"], 2),
+        "speedup_vs_conventional": round(timings["conventional"] / timings["batched"], 2),
+        "same_results_as_alone": same, "torch_threads": torch.get_num_threads()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+import torch
+
+from hlcore import InitScales, make_learner
+
+relu = lambda z: np.maximum(z, 0)  # noqa: E731
+
+
+def with_random_displacements(model, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name in model.trained:
+            p = getattr(model, name)
+            p.copy_(0.1 * torch.randn(p.shape, generator=g, dtype=torch.float64).to(p.dtype))
+    return model
+
+
+def np_weights(model, b):
+    return {n: model.weight(n)[b].detach().double().numpy() for n in ("A", "W", "V", "U")
+            if hasattr(model, n + "0")}
+
+
+def one(z):
+    return np.append(z, 1.0)
+
+
+def test_3resnet_matches_section6_formula():
+    d, k, m = 6, 3, 17
+    model = with_random_displacements(make_learner("3resnet", d, k, m, [4, 5], dtype=torch.float64))
+    x = np.random.default_rng(0).standard_normal((9, d))
+    out = model(torch.as_tensor(x)).detach().numpy()
+    for b in range(2):
+        w = np_weights(model, b)
+        for n in range(9):
+            out1 = w["A"] @ relu(w["W"] @ one(x[n]))
+            expect = out1 + w["A"] @ relu(w["V"] @ one(out1))
+            assert np.allclose(out[b, n], expect)
+    assert np.allclose(model.out1(torch.as_tensor(x))[0].detach().numpy()[0],
+                       np_weights(model, 0)["A"] @ relu(np_weights(model, 0)["W"] @ one(x[0])))
+
+
+def test_fc_and_plain_resnet_match_formulas():
+    d, k, m = 5, 2, 11
+    x = np.random.default_rng(1).standard_normal((4, d))
+    for name in ("3layer", "2layer", "3resnet-plain"):
+        model = with_random_displacements(make_learner(name, d, k, m, [0], dtype=torch.float64))
+        out = model(torch.as_tensor(x)).detach().numpy()[0]
+        w = np_weights(model, 0)
+        for n in range(4):
+            h1 = relu(w["W"] @ one(x[n]))
+            expect = {"2layer": lambda: w["A"] @ h1,
+                      "3layer": lambda: w["A"] @ relu(w["V"] @ one(h1)),
+                      "3resnet-plain": lambda: w["A"] @ (h1 + relu(w["U"] @ one(h1)))}[name]()
+            assert np.allclose(out[n], expect), name
+
+
+def test_initialisation_depends_on_seed_only_and_has_paper_scales():
+    a = make_learner("3resnet", 30, 15, 400, [7])
+    b = make_learner("3resnet", 30, 15, 400, [1, 7, 7])
+    for name in ("A0", "W0", "V0"):
+        assert torch.equal(getattr(a, name)[0], getattr(b, name)[1])
+        assert torch.equal(getattr(b, name)[1], getattr(b, name)[2])
+        assert not torch.equal(getattr(b, name)[0], getattr(b, name)[1])
+    assert a.W0[0, :, :-1].std().item() == pytest.approx(30 ** -0.5, rel=0.05)
+    assert a.W0[0, :, -1].std().item() == pytest.approx(400 ** -0.5, rel=0.15)
+    assert a.A0.std().item() == pytest.approx(400 ** -0.5, rel=0.05)
+    assert not a.W.detach().any() and not a.V.detach().any()
+    c = make_learner("2layer", 30, 15, 400, [7], init=InitScales(w_std=2.0))
+    assert c.W0[0, :, :-1].std().item() == pytest.approx(2.0, rel=0.05)
+
+
+def test_output_at_initialisation_is_order_one():
+    x = torch.as_tensor(2.0 * np.random.default_rng(0).integers(0, 2, (2000, 30)) - 1)
+    for name in ("3resnet", "3layer", "2layer"):
+        out = make_learner(name, 30, 15, 1000, [0])(x)
+        assert 0.05 < out.pow(2).mean().item() < 5.0, name
+
+
+def test_unknown_learner_and_bad_width():
+    with pytest.raises(ValueError, match="unknown learner '4resnet'; allowed: 3resnet"):
+        make_learner("4resnet", 3, 2, 10, [0])
+    with pytest.raises(ValueError, match="m must be a positive integer; got 0"):
+        make_learner("2layer", 3, 2, 0, [0])

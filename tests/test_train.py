@@ -1,0 +1,120 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from hlcore import Data, make_learner, make_target, mark_selected, paper_grid, select, train_grid
+from hlcore.train import _order_generator, train_batched
+
+TARGET = make_target("parity-v3", d=10, k=5, g_degree=2)
+KW = dict(N=200, m=24, epochs=4, batch_size=50, n_val=100, n_test=100, device="cpu")
+
+
+def reference_sgd(target, seed, lr, wd, *, N, m, epochs, batch_size, **_):
+    """One configuration with torch.optim.SGD and MultiStepLR: an independent implementation
+    of the protocol (the data order comes from the same per-seed stream)."""
+    data = Data.sample(target, N, n_val=100, n_test=100, seed=0)
+    model = make_learner("3resnet", target.d, target.k, m, [seed])
+    opt = torch.optim.SGD([model.W, model.V], lr=lr, momentum=0.9, weight_decay=wd)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[epochs // 2], gamma=0.1)
+    gen = _order_generator(seed)
+    for _ in range(epochs):
+        order = torch.randperm(N, generator=gen)
+        for i in range(0, N, batch_size):
+            idx = order[i:i + batch_size]
+            out = model(data.x_train[idx])[0]
+            loss = 0.5 * (out - data.y_train[idx]).pow(2).sum(1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+    with torch.no_grad():
+        return float((model(data.x_test)[0] - data.y_test).pow(2).sum(1).mean()), model
+
+
+def test_paper_grid():
+    assert paper_grid(1, 2) == [0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+
+
+def test_batched_grid_equals_separate_runs_and_reference_sgd():
+    lrs, wds = [0.05, 0.2], [0.0, 1e-2]
+    grid, (model,) = train_grid(TARGET, "3resnet", lrs=lrs, weight_decays=wds, seeds=[3],
+                                return_models=True, **KW)
+    assert len(grid) == 4 and not grid["diverged"].any()
+    for b, row in grid.iterrows():
+        alone = train_grid(TARGET, "3resnet", lrs=[row.lr], weight_decays=[row.weight_decay],
+                           seeds=[3], **KW).iloc[0]
+        for col in ("train_error", "val_error", "test_error"):
+            assert alone[col] == pytest.approx(row[col], rel=1e-4, abs=1e-6)
+        ref_err, ref_model = reference_sgd(TARGET, 3, row.lr, row.weight_decay, **KW)
+        assert ref_err == pytest.approx(row.test_error, rel=1e-4, abs=1e-6)
+        assert torch.allclose(ref_model.W[0], model.W[b], atol=1e-5)
+        assert torch.allclose(ref_model.V[0], model.V[b], atol=1e-5)
+    # training moved the weights away from the initialisation
+    assert grid["test_error"].min() < grid["test_error"].max()
+
+
+def test_diverging_configuration_is_marked_and_the_rest_unaffected():
+    good = train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.0], seeds=[0], **KW)
+    mixed = train_grid(TARGET, "3resnet", lrs=[0.1, 1e4], weight_decays=[0.0], seeds=[0], **KW)
+    assert list(mixed["diverged"]) == [False, True]
+    assert np.isnan(mixed.loc[1, "test_error"])
+    assert mixed.loc[0, "test_error"] == pytest.approx(good.loc[0, "test_error"], rel=1e-5)
+    best = select(mixed)
+    assert len(best) == 1 and best.iloc[0]["lr"] == 0.1
+
+
+def test_selection_by_validation_and_by_test():
+    t = pd.DataFrame({"target": "t", "learner": "l", "N": 1, "m": 1, "seed": 0, "data_seed": 0,
+                      "lr": [1, 2, 3], "val_error": [0.5, 0.4, np.nan],
+                      "test_error": [0.3, 0.45, 0.1], "diverged": [False, False, True]})
+    assert select(t).iloc[0]["lr"] == 2
+    assert select(t, by="test_error").iloc[0]["lr"] == 1
+    marked = mark_selected(t)
+    assert list(marked["selected_val"]) == [False, True, False]
+    assert list(marked["selected_test"]) == [True, False, False]
+    with pytest.raises(ValueError, match="select by 'val_error' or 'test_error'; got 'x'"):
+        select(t, by="x")
+
+
+def test_tidy_columns():
+    grid = train_grid(TARGET, "2layer", lrs=[0.1], weight_decays=[0.0], **KW)
+    for col in ("target", "learner", "d", "k", "alpha", "beta", "N", "m", "seed", "lr",
+                "weight_decay", "epochs", "train_error", "val_error", "test_error", "diverged",
+                "seconds"):
+        assert col in grid.columns, col
+
+
+def test_groups_give_the_same_results_as_one_batch():
+    a = train_grid(TARGET, "2layer", lrs=[0.05, 0.1, 0.2], weight_decays=[0.0], **KW)
+    b = train_grid(TARGET, "2layer", lrs=[0.05, 0.1, 0.2], weight_decays=[0.0], group_size=2, **KW)
+    assert np.allclose(a["test_error"], b["test_error"], rtol=1e-4)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(N=0), "N must be a positive integer; got 0"),
+    (dict(lrs=[]), "lrs must not be empty"),
+    (dict(weight_decays=[]), "weight_decays must not be empty"),
+    (dict(seeds=[]), "seeds must not be empty"),
+    (dict(lrs=[-0.1]), "lr must be a number >= 0; got -0.1"),
+    (dict(m=-5), "m must be a positive integer; got -5"),
+    (dict(epochs=0), "epochs must be a positive integer; got 0"),
+])
+def test_bad_training_input(kwargs, match):
+    args = {**KW, "lrs": [0.1], "weight_decays": [0.0], **kwargs}
+    with pytest.raises(ValueError, match=match):
+        train_grid(TARGET, "2layer", **args)
+
+
+def test_cuda_request_without_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.raises(ValueError, match="no CUDA device"):
+        train_grid(TARGET, "2layer", lrs=[0.1], weight_decays=[0.0], **{**KW, "device": "cuda"})
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu():
+    cpu = train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.0], **KW)
+    gpu = train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.0], **{**KW, "device": "cuda"})
+    assert gpu.loc[0, "test_error"] == pytest.approx(cpu.loc[0, "test_error"], rel=1e-3)
