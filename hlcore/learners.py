@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .names import is_kernel_name, parse_kernel_name
 from .validation import check_choice, check_positive_int
 
 
@@ -60,9 +61,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
-def _affine_relu(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """relu(w @ (x, 1)) for batched x (B, n, p) and w (B, m, p+1) -> (B, n, m)."""
-    return torch.relu(torch.baddbmm(w[:, None, :, -1], x, w[:, :, :-1].transpose(1, 2)))
 
 
 class Learner(nn.Module):
@@ -70,10 +68,17 @@ class Learner(nn.Module):
 
     name = "learner"
     trained: tuple[str, ...] = ()
+    _layout_names: tuple[str, ...] = ()
 
     def __init__(self, d: int, k: int, m: int, seeds, *, init: InitScales | None = None,
-                 device="cpu", dtype=torch.float32):
+                 device="cpu", dtype=torch.float32, trained: tuple[str, ...] | None = None):
         super().__init__()
+        if trained is not None:  # e.g. ("A",): the conjugate kernel X(last) trained by SGD
+            unknown = set(trained) - set(self._layout_names)
+            if unknown or not trained:
+                raise ValueError(f"trained must name weights of {self.name}: "
+                                 f"{', '.join(self._layout_names)}; got {trained!r}")
+            self.trained = tuple(trained)
         for what, v in (("d", d), ("k", k), ("m", m)):
             check_positive_int(what, v)
         self.d, self.k, self.m = d, k, m
@@ -109,6 +114,21 @@ class Learner(nn.Module):
         w0 = getattr(self, name + "0")
         return w0 + getattr(self, name) if name in self.trained else w0
 
+    def layer(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        """relu(W_eff @ (x, 1)) for the weight `name`: x (B, n, p) -> (B, n, m).
+
+        While a probe is set (see hlcore.kernels.ntk_factors), the layer records its input and
+        adds the probe's zero shift to its pre-activation, so that the gradient with respect to
+        that shift is the back-propagated signal: the NTK comes from this very forward pass."""
+        w = self.weight(name)
+        pre = torch.baddbmm(w[:, None, :, -1], x, w[:, :, :-1].transpose(1, 2))
+        if self._probe is not None:
+            self._probe["inputs"][name] = x
+            pre = pre + self._probe["shifts"][name]
+        return torch.relu(pre)
+
+    _probe = None
+
     def _batched(self, x: torch.Tensor) -> torch.Tensor:
         x = x.to(device=self.A0.device, dtype=self.A0.dtype)
         return x.expand(self.batch, *x.shape) if x.dim() == 2 else x
@@ -126,6 +146,7 @@ class ResNet3(Learner):
 
     name = "3resnet"
     trained = ("W", "V")
+    _layout_names = ("A", "W", "V")
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m
@@ -135,14 +156,14 @@ class ResNet3(Learner):
 
     def out1(self, x):
         """The lower block's output, A relu((W0+W)(x,1)): the part meant to learn F."""
-        return torch.bmm(_affine_relu(self._batched(x), self.weight("W")),
+        return torch.bmm(self.layer("W", self._batched(x)),
                          self.weight("A").transpose(1, 2))
 
     def hidden(self, x):
         x = self._batched(x)
-        h1 = _affine_relu(x, self.weight("W"))
+        h1 = self.layer("W", x)
         out1 = torch.bmm(h1, self.weight("A").transpose(1, 2))
-        return h1 + _affine_relu(out1, self.weight("V"))
+        return h1 + self.layer("V", out1)
 
 
 class ResNetPlain(Learner):
@@ -150,6 +171,7 @@ class ResNetPlain(Learner):
 
     name = "3resnet-plain"
     trained = ("A", "W", "U")
+    _layout_names = ("A", "W", "U")
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m
@@ -158,8 +180,8 @@ class ResNetPlain(Learner):
                 "U": (m, m + 1, s["v_std"], s["bias_std"])}
 
     def hidden(self, x):
-        h1 = _affine_relu(self._batched(x), self.weight("W"))
-        return h1 + _affine_relu(h1, self.weight("U"))
+        h1 = self.layer("W", self._batched(x))
+        return h1 + self.layer("U", h1)
 
 
 class FC3(Learner):
@@ -167,6 +189,7 @@ class FC3(Learner):
 
     name = "3layer"
     trained = ("W", "V")
+    _layout_names = ("A", "W", "V")
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m
@@ -175,7 +198,7 @@ class FC3(Learner):
                 "V": (m, m + 1, s["v_std"], s["bias_std"])}
 
     def hidden(self, x):
-        return _affine_relu(_affine_relu(self._batched(x), self.weight("W")), self.weight("V"))
+        return self.layer("V", self.layer("W", self._batched(x)))
 
 
 class FC2(Learner):
@@ -183,18 +206,61 @@ class FC2(Learner):
 
     name = "2layer"
     trained = ("W",)
+    _layout_names = ("A", "W")
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m
         return {"A": (k, m, s["a_std"], None), "W": (m, d + 1, s["w_std"], s["bias_std"])}
 
     def hidden(self, x):
-        return _affine_relu(self._batched(x), self.weight("W"))
+        return self.layer("W", self._batched(x))
+
+
+class Linearized(nn.Module):
+    """A learner linearised around its initialisation, f0(x) + J(x) theta, with theta (the
+    displacements of the trained weights) trained: SGD on it is SGD with the finite-width NTK,
+    the faithful way to fit ``X(NTK)``. J(x) theta is a Jacobian-vector product through the
+    learner's own forward pass."""
+
+    def __init__(self, base: Learner):
+        super().__init__()
+        self.base = base
+        self.name = f"{base.name}(NTK)"
+        self.trained = base.trained
+        self.seeds, self.d, self.k, self.m = base.seeds, base.d, base.k, base.m
+        for name in self.trained:
+            self.register_parameter(name, nn.Parameter(torch.zeros_like(getattr(base, name))))
+            getattr(base, name).requires_grad_(False)
+
+    batch = Learner.batch
+
+    @property
+    def A0(self):
+        return self.base.A0
+
+    def forward(self, x):
+        from torch.func import functional_call, jvp
+
+        names = self.trained
+        at_init = tuple(torch.zeros_like(getattr(self.base, n)) for n in names)
+        out, tangent = jvp(lambda *ps: functional_call(self.base, dict(zip(names, ps)), (x,)),
+                           at_init, tuple(getattr(self, n) for n in names))
+        return out + tangent
 
 
 LEARNERS = {cls.name: cls for cls in (ResNet3, ResNetPlain, FC3, FC2)}
 
 
-def make_learner(name: str, d: int, k: int, m: int, seeds, **kwargs) -> Learner:
+def make_learner(name: str, d: int, k: int, m: int, seeds, **kwargs):
+    """A batched learner by name. Kernel names train by SGD as well: 'X(last)' is X with only
+    its output layer A trained (the conjugate kernel), 'X(NTK)' is X linearised."""
+    if is_kernel_name(name):
+        base, kind = parse_kernel_name(name)
+        if kind == "last":
+            return LEARNERS[base](d, k, m, seeds, trained=("A",), **kwargs)
+        if kind == "NTK":
+            return Linearized(LEARNERS[base](d, k, m, seeds, **kwargs))
+        raise ValueError(f"{name!r} is an infinite-width kernel: it has no network to train; "
+                         f"fit it by kernel ridge regression (hlcore.kernels)")
     check_choice("learner", name, tuple(LEARNERS))
     return LEARNERS[name](d, k, m, seeds, **kwargs)

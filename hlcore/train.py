@@ -188,9 +188,9 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                   for split in ("train", "val", "test")}
         for b, (seed, lr, wd) in enumerate(group):
             div = bool(res["diverged"][b])
-            rows.append({**target.params(), "learner": learner, "N": N, "m": m, "seed": seed,
-                         "data_seed": data.seed, "lr": lr, "weight_decay": wd, "epochs": epochs,
-                         "batch_size": batch_size,
+            rows.append({**target.params(), "learner": learner, "fit": "sgd", "N": N, "m": m,
+                         "seed": seed, "data_seed": data.seed, "lr": lr, "weight_decay": wd,
+                         "epochs": epochs, "ridge": math.nan, "batch_size": batch_size,
                          **{f"{s}_error": math.nan if div else float(e[b])
                             for s, e in errors.items()},
                          "final_train_loss": float(res["loss_history"][-1, b]),
@@ -202,14 +202,14 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
 
 
 def select(table: pd.DataFrame, by: str = "val_error",
-           group=("target", "learner", "N", "m", "seed", "data_seed")) -> pd.DataFrame:
+           group=("target", "learner", "fit", "N", "m", "seed", "data_seed")) -> pd.DataFrame:
     """The best configuration of each group: by the validation error (honest, the default) or
     by the test error (`by="test_error"`, the paper's rule). Diverged runs are never chosen."""
     if by not in ("val_error", "test_error"):
         raise ValueError(f"select by 'val_error' or 'test_error'; got {by!r}")
-    ok = table[~table["diverged"] & table[by].notna()]
+    ok = table[~table["diverged"].astype(bool) & table[by].notna()]
     keys = [c for c in group if c in table.columns]
-    return ok.loc[ok.groupby(keys, sort=True)[by].idxmin()].reset_index(drop=True)
+    return ok.loc[ok.groupby(keys, sort=True, dropna=False)[by].idxmin()].reset_index(drop=True)
 
 
 def mark_selected(table: pd.DataFrame, **kwargs) -> pd.DataFrame:
