@@ -1,8 +1,54 @@
-"""The `hl` command."""
+"""The `hl` command: list, run and build the book's notebooks.
+
+    hl list
+    hl run NAME [--profile P] [-p KEY VALUE]... [--out DIR] [--force]
+    hl book [--profile P] [--only NAME...] [--force]
+    hl demo
+
+Errors a reader can cause (unknown notebook or parameter, a bad value) print one line and exit
+with status 2, before anything runs or is written.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+
+
+def _list(args) -> int:
+    from . import profiles
+    from .pipeline import parameters_cell
+
+    for name, spec in profiles.NOTEBOOKS.items():
+        print(f"{name}: {spec.description}")
+        names = parameters_cell(name)
+        for p in spec.params:
+            flag = "" if p.name in names else "  (missing from the notebook!)"
+            quick = spec.profiles["quick"][p.name]
+            print(f"    {p.name:<14} {p.type:<12} quick={quick!r}  {p.help}{flag}")
+    return 0
+
+
+def _run(args) -> int:
+    from .pipeline import parse_overrides, run_notebook
+
+    overrides = parse_overrides(args.name, args.param or [])
+    from . import profiles
+
+    profiles.resolve(args.name, args.profile, **overrides)  # validate before any work
+    print(f"{args.name}: running ({args.profile} profile)" if args.force else
+          f"{args.name}: checking the cache ({args.profile} profile)", flush=True)
+    res = run_notebook(args.name, args.profile, overrides, out_dir=args.out, force=args.force)
+    how = "cached" if res["status"] == "cached" else f"done in {res['seconds']:.0f} s"
+    print(f"{args.name}: {how}; outputs in {res['out_dir']}")
+    return 0
+
+
+def _book(args) -> int:
+    from .pipeline import build_book
+
+    build_book(args.profile, only=args.only, force=args.force, path_output=args.path_output,
+               strict=not args.no_strict)
+    return 0
 
 
 def _demo(args) -> int:
@@ -20,21 +66,53 @@ def _demo(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    from .profiles import PROFILES
+
     ap = argparse.ArgumentParser(prog="hl", description="Run the experiments of the hlcore book.")
     sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="every notebook with its parameters").set_defaults(func=_list)
+
+    run = sub.add_parser("run", help="run one notebook (cached) and write its outputs")
+    run.add_argument("name")
+    run.add_argument("--profile", default="quick", choices=PROFILES)
+    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                     help="override a parameter (lists: 1,2,3 or [1, 2, 3])")
+    run.add_argument("--out", default=None, help="output folder (default runs/NAME)")
+    run.add_argument("--force", action="store_true", help="run even if a cached run exists")
+    run.set_defaults(func=_run)
+
+    book = sub.add_parser("book", help="run what is out of date and build the book")
+    book.add_argument("--profile", default="quick", choices=PROFILES)
+    book.add_argument("--only", nargs="+", default=None, metavar="NAME")
+    book.add_argument("--force", action="store_true")
+    book.add_argument("--path-output", default=None, help="where _build/ goes (default: the "
+                      "repository root)")
+    book.add_argument("--no-strict", action="store_true", help="do not fail on Sphinx warnings")
+    book.set_defaults(func=_book)
+
     demo = sub.add_parser("demo", help="train 3resnet and 2layer on parity-v3 and print errors")
     demo.add_argument("--N", type=int, default=10000)
     demo.add_argument("--m", type=int, default=500)
     demo.add_argument("--epochs", type=int, default=40)
     demo.add_argument("--device", default="auto")
     demo.set_defaults(func=_demo)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from .pipeline import PipelineError
+
     try:
         return args.func(args)
-    except ValueError as e:
+    except (ValueError, PipelineError, MemoryError) as e:
         print(f"hl: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("hl: interrupted; finished results are cached and the next run resumes from them",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

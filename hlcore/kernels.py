@@ -179,9 +179,18 @@ class InfiniteKernel:
         return (dot, self.w2 * dot + self.inv_m, self.w2 * n1 + self.inv_m,
                 self.w2 * n2 + self.inv_m)
 
-    def __call__(self, X1, X2=None) -> np.ndarray:
+    def __call__(self, X1, X2=None, block_elements: int = 2**24) -> np.ndarray:
+        """The kernel matrix, computed in blocks of rows: memory stays at the output matrix
+        plus a few temporaries of about `block_elements` entries."""
         X1 = np.asarray(X1, dtype=np.float64)
         X2 = X1 if X2 is None else np.asarray(X2, dtype=np.float64)
+        out = np.empty((len(X1), len(X2)))
+        step = max(1, block_elements // max(1, len(X2)))
+        for i in range(0, len(X1), step):
+            out[i:i + step] = self._block(X1[i:i + step], X2)
+        return out
+
+    def _block(self, X1, X2) -> np.ndarray:
         dot, s12, s11, s22 = self._first(X1, X2)
         im, ntk = self.inv_m, self.kind == "NTK-inf"
         k0, k1 = kappa0(s12, s11, s22), kappa1(s12, s11, s22)
@@ -340,7 +349,7 @@ def ridge_path(K: np.ndarray, Y: np.ndarray, K_evals: dict, ridges=DEFAULT_RIDGE
 
 def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
                ridges=DEFAULT_RIDGES, data=None, data_seed: int = 0, n_val: int = 2000,
-               n_test: int = 10000, init: InitScales | None = None, device="auto"):
+               n_test: int = 10000, init: InitScales | None = None, device="auto", store=None):
     """Kernel ridge regression of `target` with kernel `name` over a ridge path.
 
     Returns a tidy DataFrame with the same columns as `train_grid` (lr, weight_decay and
@@ -374,6 +383,15 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
     Y = {s: as64(getattr(data, "y_" + s)) for s in ("train", "val", "test")}
     rows = []
     for seed in seeds:
+        spec = {"fit": "ridge", **target.params(), "learner": name, "N": N, "m": m,
+                "seed": seed, "data_seed": data.seed, "n_val": len(X["val"]),
+                "n_test": len(X["test"]), "ridges": [float(r) for r in ridges],
+                "init": None if init is None else vars(init)}
+        hit = store.get(spec) if store is not None else None
+        if hit is not None:
+            rows += [{**r, "cached": True} for r in hit]
+            continue
+        new_rows = []
         start = time.perf_counter()
         kernel = make_kernel(name, target.d, target.k, m=m, seed=seed, init=init, device=dev)
         K = kernel(X["train"])
@@ -384,7 +402,7 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
         for res in path:
             errs = {s: float(np.mean(np.sum((res["preds"][s] - Y[s]) ** 2, axis=1)))
                     for s in evals}
-            rows.append({**target.params(), "learner": name, "fit": "ridge", "N": N,
+            new_rows.append({**target.params(), "learner": name, "fit": "ridge", "N": N,
                          "m": math.inf if infinite else m, "seed": seed,
                          "data_seed": data.seed, "lr": math.nan, "weight_decay": math.nan,
                          "epochs": math.nan, "ridge": res["ridge"],
@@ -392,4 +410,7 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
                          "seconds": seconds / len(path), "group_seconds": seconds,
                          "group_size": len(path)})
         del K, evals
+        if store is not None:
+            store.put(spec, new_rows)
+        rows += [{**r, "cached": False} for r in new_rows]
     return pd.DataFrame(rows)

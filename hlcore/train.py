@@ -157,11 +157,15 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                seeds=(0,), epochs: int = 40, batch_size: int = 50, momentum: float = 0.9,
                data: Data | None = None, data_seed: int = 0, n_val: int = 2000,
                n_test: int = 10000, group_size: int | None = None, init: InitScales | None = None,
-               device="auto", progress: bool | None = None, return_models: bool = False):
+               device="auto", progress: bool | None = None, return_models: bool = False,
+               store=None):
     """Train `learner` on `target` for every (seed, lr, weight decay) of the grid.
 
     Configurations are trained in batched groups of `group_size` (default: the whole grid).
-    Returns a tidy DataFrame, one row per configuration (and the trained models if
+    With a `store` (hlcore.store.ResultStore), finished configurations are read from it and
+    only the others are trained, each stored as soon as its group finishes: an interrupted run
+    resumes, and a larger grid computes only its new points (column `cached`).
+    Returns a tidy DataFrame, one row per configuration (and the models trained now, if
     `return_models`)."""
     check_positive_int("m", m)
     check_nonnegative("momentum", momentum)
@@ -174,10 +178,22 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
         data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed, device=dev)
     elif data.N != N:
         raise ValueError(f"data has N={data.N} training samples but N={N} was asked for")
-    group_size = group_size or len(configs)
-    rows, models = [], []
-    for g in range(0, len(configs), group_size):
-        group = configs[g:g + group_size]
+    spec = {"fit": "sgd", **target.params(), "learner": learner, "N": N, "m": m,
+            "epochs": epochs, "batch_size": batch_size, "momentum": momentum,
+            "data_seed": data.seed, "n_val": len(data.x_val), "n_test": len(data.x_test),
+            "init": None if init is None else vars(init)}
+    config_spec = lambda c: {**spec, "seed": c[0], "lr": c[1], "weight_decay": c[2]}  # noqa: E731
+    done = {}
+    if store is not None:
+        for c in configs:
+            hit = store.get(config_spec(c))
+            if hit is not None:
+                done[c] = {**hit[0], "cached": True}
+    todo = [c for c in configs if c not in done]
+    group_size = group_size or max(1, len(todo))
+    models = []
+    for g in range(0, len(todo), group_size):
+        group = todo[g:g + group_size]
         model = make_learner(learner, target.d, target.k, m, [c[0] for c in group],
                              init=init, device=dev)
         res = train_batched(model, data, [c[1] for c in group], [c[2] for c in group],
@@ -188,16 +204,19 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                   for split in ("train", "val", "test")}
         for b, (seed, lr, wd) in enumerate(group):
             div = bool(res["diverged"][b])
-            rows.append({**target.params(), "learner": learner, "fit": "sgd", "N": N, "m": m,
+            done[group[b]] = row = {**target.params(), "learner": learner, "fit": "sgd", "N": N, "m": m,
                          "seed": seed, "data_seed": data.seed, "lr": lr, "weight_decay": wd,
                          "epochs": epochs, "ridge": math.nan, "batch_size": batch_size,
                          **{f"{s}_error": math.nan if div else float(e[b])
                             for s, e in errors.items()},
                          "final_train_loss": float(res["loss_history"][-1, b]),
                          "diverged": div, "seconds": res["seconds"] / len(group),
-                         "group_seconds": res["seconds"], "group_size": len(group)})
+                         "group_seconds": res["seconds"], "group_size": len(group)}
+            if store is not None:
+                store.put(config_spec(group[b]), [row])
+            row["cached"] = False
         models.append(model)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame([done[c] for c in configs])
     return (table, models) if return_models else table
 
 

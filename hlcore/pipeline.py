@@ -1,0 +1,196 @@
+"""Notebook runs with papermill, cached and with provenance, and the book build.
+
+A run of notebook NAME with resolved parameters P is identified by a key hashing the notebook
+source, P, hlcore's source and the key package versions. Finished runs live in
+.hlcache/runs/NAME-KEY/ (written to a temporary folder first, renamed when complete) and are
+copied to the requested output folder: the executed notebook NAME.ipynb, each figure F as
+F.png, F.svg and F.csv, and run.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import profiles
+from .store import default_root, digest, package_versions, source_hash
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+HIDDEN_TAGS = {"parameters", "injected-parameters"}
+
+
+class PipelineError(RuntimeError):
+    """A failure a reader can fix; its message says how."""
+
+
+def notebook_path(name: str) -> Path:
+    profiles.get_spec(name)
+    path = NOTEBOOK_DIR / f"{name}.ipynb"
+    if not path.exists():
+        raise PipelineError(f"notebook {path} is missing; run hl from a clone of the repository")
+    return path
+
+
+def parameters_cell(name: str) -> dict:
+    """The names and values assigned in the notebook's `parameters` cell."""
+    import nbformat
+
+    nb = nbformat.read(notebook_path(name), as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            namespace: dict = {}
+            exec(cell.source, {}, namespace)  # a cell of plain assignments
+            return namespace
+    raise PipelineError(f"notebook {name} has no cell tagged 'parameters'")
+
+
+def parse_overrides(name: str, pairs) -> dict:
+    """Command-line KEY VALUE pairs -> typed, validated overrides (no notebook is run)."""
+    spec = profiles.get_spec(name)
+    names = set(parameters_cell(name)) - {"profile", "out_dir"}
+    out = {}
+    for key, text in pairs:
+        if key not in names:
+            raise ValueError(f"unknown parameter {key!r} for notebook {name!r}; allowed: "
+                             f"{', '.join(p.name for p in spec.params)}")
+        param = spec.param(key)
+        value = param.parse(text)
+        param.check(value)
+        out[key] = value
+    return out
+
+
+def run_key(name: str, params: dict) -> str:
+    return digest({"notebook": notebook_path(name).read_bytes().hex(), "params": params,
+                   "hlcore": source_hash(), "versions": package_versions()})[:20]
+
+
+def _copy_tree_atomic(src: Path, dst: Path) -> None:
+    """Replace dst by a copy of src; dst is never left half-written."""
+    tmp = dst.with_name(f".{dst.name}.tmp-{uuid.uuid4().hex[:8]}")
+    shutil.copytree(src, tmp)
+    old = dst.with_name(f".{dst.name}.old-{uuid.uuid4().hex[:8]}")
+    if dst.exists():
+        os.replace(dst, old)
+    os.replace(tmp, dst)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _tidy_executed(path: Path) -> None:
+    """Hide the parameter cells in the book (the notebook shows its resolved parameters)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if HIDDEN_TAGS & set(tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, path)
+
+
+def run_notebook(name: str, profile: str = "quick", overrides: dict | None = None,
+                 out_dir: Path | str | None = None, force: bool = False,
+                 log=print) -> dict:
+    """Run (or reuse) notebook `name` and copy its outputs to out_dir (default runs/NAME).
+    Returns {'status': 'cached' | 'done', 'key', 'out_dir', 'seconds'}."""
+    import papermill as pm
+
+    params = profiles.resolve(name, profile, **(overrides or {}))
+    key = run_key(name, params)
+    root = default_root()
+    final = root / "runs" / f"{name}-{key}"
+    out = Path(out_dir) if out_dir is not None else Path("runs") / name
+    if final.exists() and not force:
+        _copy_tree_atomic(final, out)
+        return {"status": "cached", "key": key, "out_dir": str(out), "seconds": 0.0}
+    tmp = root / "tmp" / f"{name}-{key}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    os.environ["HL_CACHE"] = str(root)  # the kernel shares the result cache
+    try:
+        pm.execute_notebook(str(notebook_path(name)), str(tmp / f"{name}.ipynb"),
+                            parameters={**params, "out_dir": str(tmp)}, cwd=str(REPO_ROOT),
+                            progress_bar=sys.stderr.isatty(), kernel_name="python3")
+        _tidy_executed(tmp / f"{name}.ipynb")
+        seconds = time.perf_counter() - t0
+        run = {"notebook": name, "profile": profile, "parameters": params,
+               "overrides": overrides or {}, "seeds": list(range(params.get("seeds", 1))),
+               "key": key, "hlcore_source_hash": source_hash(),
+               "package_versions": package_versions(), "python": platform.python_version(),
+               "start": started.isoformat(), "end": datetime.now(timezone.utc).isoformat(),
+               "duration_seconds": round(seconds, 2), "host": socket.gethostname(),
+               "platform": platform.platform()}
+        (tmp / "run.json").write_text(json.dumps(run, indent=2))
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():  # --force: replace the old run
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _copy_tree_atomic(final, out)
+    return {"status": "done", "key": key, "out_dir": str(out), "seconds": seconds}
+
+
+def stage_book(profile: str, names, force: bool = False, log=print) -> Path:
+    """Run what is out of date and lay out a book source folder: the repository's
+    _config.yml, _toc.yml and book/, with each executed notebook at notebooks/NAME.ipynb (the
+    path of its source, so launch and source links point at the real notebook) and its figure
+    files and run.json under notebooks/NAME/."""
+    stage = default_root() / f"book-src-{profile}"
+    runs = {}
+    for i, name in enumerate(names, 1):
+        prefix = f"[{i}/{len(names)}] {name}"
+        log(f"{prefix}: checking the cache", flush=True)
+        res = run_notebook(name, profile, force=force, out_dir=stage.parent / "book-runs"
+                           / profile / name)
+        runs[name] = Path(res["out_dir"])
+        log(f"{prefix}: " + ("cached" if res["status"] == "cached"
+                             else f"done in {res['seconds']:.0f} s"), flush=True)
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    for item in ("_config.yml", "_toc.yml"):
+        shutil.copy2(REPO_ROOT / item, stage / item)
+    shutil.copytree(REPO_ROOT / "book", stage / "book")
+    (stage / "notebooks").mkdir()
+    for name, folder in runs.items():
+        shutil.copy2(folder / f"{name}.ipynb", stage / "notebooks" / f"{name}.ipynb")
+        shutil.copytree(folder, stage / "notebooks" / name,
+                        ignore=shutil.ignore_patterns("*.ipynb"))
+    return stage
+
+
+def build_book(profile: str = "quick", only=None, path_output: Path | str | None = None,
+               force: bool = False, log=print, strict: bool = True) -> Path:
+    """Run every notebook that is out of date and build the book with Jupyter Book (nothing
+    is re-executed). Returns the HTML folder (path_output/_build/html)."""
+    if not (REPO_ROOT / "_config.yml").exists():
+        raise PipelineError("no _config.yml beside hlcore: run hl book from a clone of the "
+                            "repository")
+    names = list(only or profiles.NOTEBOOKS)
+    for name in names:
+        profiles.get_spec(name)
+    stage = stage_book(profile, names, force=force, log=log)
+    out = Path(path_output).resolve() if path_output else REPO_ROOT
+    exe = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage),
+           "--path-output", str(out), "--all"]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    log("building the book (jupyter-book build, no execution)", flush=True)
+    proc = subprocess.run(cmd, cwd=stage, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PipelineError("the book build failed:\n" + proc.stdout[-6000:] + proc.stderr[-4000:])
+    html = out / "_build" / "html"
+    log(f"book written to {html / 'index.html'}")
+    return html

@@ -1,0 +1,81 @@
+"""One figure style for the whole book, figure files with their data, and glue for the prose.
+
+Colours follow the learner family (3resnet blue, 3layer orange, 2layer green); the line style
+and marker say how it is fitted: a trained network (solid, filled circle), its conjugate kernel
+X(last) (dashed, square), its finite-width NTK X(NTK) (dotted, triangle), the infinite-width
+kernels (dash-dot, diamond / cross)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+FAMILY_COLOURS = {"3resnet": "#1f5fbf", "3resnet-plain": "#6a3d9a", "3layer": "#e08214",
+                  "2layer": "#2b9348"}
+KIND_STYLE = {None: ("-", "o"), "last": ("--", "s"), "NTK": (":", "^"),
+              "last-inf": ("-.", "D"), "NTK-inf": ("-.", "X")}
+THRESHOLD_STYLE = dict(color="#b2182b", linestyle="--", linewidth=1.2)
+
+
+def style(learner: str) -> dict:
+    """Matplotlib keywords for a learner or kernel name."""
+    base, _, kind = learner.partition("(")
+    kind = kind.rstrip(")") or None
+    ls, marker = KIND_STYLE.get(kind, ("-", "o"))
+    return dict(color=FAMILY_COLOURS.get(base, "#555555"), linestyle=ls, marker=marker,
+                markersize=5, linewidth=1.6, label=learner)
+
+
+def setup():
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "axes.grid": True,
+                         "grid.alpha": 0.3, "axes.spines.top": False,
+                         "axes.spines.right": False, "legend.frameon": False,
+                         "font.size": 10})
+
+
+def save_figure(fig, name: str, data, out_dir: str | Path = ".") -> dict:
+    """Write NAME.png, NAME.svg and NAME.csv (the tidy data plotted) into out_dir."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"png": out / f"{name}.png", "svg": out / f"{name}.svg", "csv": out / f"{name}.csv"}
+    fig.savefig(paths["png"], bbox_inches="tight")
+    fig.savefig(paths["svg"], bbox_inches="tight")
+    data.to_csv(paths["csv"], index=False)
+    return paths
+
+
+def glue(name: str, value, display: bool = False):
+    """MyST-NB glue when available (the book), a no-op otherwise."""
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:  # pragma: no cover - the book extra is not installed
+        return value
+    _glue(name, value, display=display)
+    return value
+
+
+def error_curves(summary, x: str, threshold: float | None = None, ax=None, *,
+                 threshold_label: str = r"$k\alpha^2$: $\alpha G(F)$ not learned",
+                 logx: bool = True, logy: bool = True):
+    """Test error against x, one line per learner (mean over seeds) with the min-max band."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 4.6))
+    for learner, g in summary.groupby("learner", sort=False):
+        g = g.sort_values(x)
+        st = style(learner)
+        ax.plot(g[x], g["test_error_mean"], **st)
+        if (g["seeds"] > 1).any():
+            ax.fill_between(g[x], g["test_error_min"], g["test_error_max"], color=st["color"],
+                            alpha=0.12, linewidth=0)
+    if threshold is not None:
+        ax.axhline(threshold, label=threshold_label, **THRESHOLD_STYLE)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_ylabel("test error  (mean squared error, summed over outputs)")
+    ax.legend(fontsize=8, ncol=2, loc="best")
+    return ax

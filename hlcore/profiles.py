@@ -1,0 +1,193 @@
+"""Every notebook's parameters, their types and ranges, and the three profiles, in one place.
+
+A notebook's `parameters` cell names each parameter (set to None, meaning "from the profile")
+plus `profile`; `resolve` fills in the profile's values and validates everything. `hl run`
+uses the same specs to reject a bad parameter before anything runs.
+
+Profiles: ``smoke`` (seconds, for tests), ``quick`` (the default: minutes on a 2-core laptop,
+every qualitative finding), ``paper`` (the paper's protocol and scale: a GPU or a cluster).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .names import BASE_LEARNERS, KINDS
+from .targets import TARGETS
+from .train import paper_grid
+
+PROFILES = ("smoke", "quick", "paper")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One notebook parameter: its type ('int', 'float', 'str', 'bool', or 'list[...]') and
+    allowed values."""
+
+    name: str
+    type: str
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple | None = None
+
+    @property
+    def item_type(self) -> str:
+        return self.type[5:-1] if self.type.startswith("list[") else self.type
+
+    def parse(self, text: str):
+        """A value from the command line: '3', '0.5', 'a,b', '[1, 2]' -> a typed value."""
+        text = str(text).strip()
+        if self.type.startswith("list["):
+            if text.startswith("["):
+                try:
+                    items = json.loads(text)
+                except json.JSONDecodeError:
+                    raise ValueError(f"{self.name} must be a list of {self.item_type}; got "
+                                     f"{text!r}") from None
+                if not isinstance(items, list):
+                    raise ValueError(f"{self.name} must be a list; got {text!r}")
+            else:
+                items = [t for t in text.split(",") if t.strip()]
+            return [self._parse_item(str(i)) for i in items]
+        return self._parse_item(text)
+
+    def _parse_item(self, text: str):
+        t = self.item_type
+        try:
+            if t == "int":
+                return int(text)
+            if t == "float":
+                return float(text)
+            if t == "bool":
+                if text.lower() in ("true", "1", "yes"):
+                    return True
+                if text.lower() in ("false", "0", "no"):
+                    return False
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{self.name} must be {'a list of ' if self.type != t else 'an '}"
+                             f"{t}; got {text!r}") from None
+        return text.strip()
+
+    def check(self, value) -> None:
+        """Raise one clear ValueError if `value` is not allowed."""
+        items = value if self.type.startswith("list[") else [value]
+        if self.type.startswith("list["):
+            if not isinstance(value, (list, tuple)) or not value:
+                raise ValueError(f"{self.name} must be a non-empty list of {self.item_type}; "
+                                 f"got {value!r}")
+        for v in items:
+            ok_type = {"int": isinstance(v, int) and not isinstance(v, bool),
+                       "float": isinstance(v, (int, float)) and not isinstance(v, bool),
+                       "str": isinstance(v, str), "bool": isinstance(v, bool)}[self.item_type]
+            if not ok_type:
+                raise ValueError(f"{self.name} must be {self.type}; got {value!r}")
+            if self.min is not None and v < self.min:
+                raise ValueError(f"{self.name} must be >= {self.min}; got {v!r}")
+            if self.max is not None and v > self.max:
+                raise ValueError(f"{self.name} must be <= {self.max}; got {v!r}")
+            if self.choices is not None and v not in self.choices:
+                raise ValueError(f"{self.name}: unknown value {v!r}; allowed: "
+                                 f"{', '.join(map(str, self.choices))}")
+
+
+KERNEL_NAMES = tuple(f"{b}({k})" for b in BASE_LEARNERS for k in KINDS)
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    profiles: dict = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise ValueError(f"unknown parameter {name!r} for notebook {self.name!r}; allowed: "
+                         f"{', '.join(p.name for p in self.params)}")
+
+
+# Parameters shared by the notebooks that train networks.
+_TRAIN = (
+    Param("epochs", "int", "SGD epochs (learning rate / 10 at half)", min=1),
+    Param("lrs", "list[float]", "learning-rate grid", min=0),
+    Param("weight_decays", "list[float]", "weight-decay grid", min=0),
+    Param("seeds", "int", "number of seeds (network initialisation and data)", min=1),
+    Param("n_val", "int", "validation-set size (chooses hyperparameters)", min=1),
+    Param("n_test", "int", "test-set size", min=1),
+    Param("ridges", "list[float]", "kernel ridge values, relative to the kernel's diagonal",
+          min=0),
+    Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
+)
+
+SEPARATION = NotebookSpec(
+    name="separation",
+    description="Test error against the number of samples N: 3resnet vs fully connected "
+                "networks vs kernels (parity-v3)",
+    params=(
+        Param("target", "str", "target function", choices=tuple(TARGETS)),
+        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        Param("N_values", "list[int]", "training-set sizes", min=1),
+        Param("m", "int", "network width", min=1),
+        Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS),
+        Param("kernels", "list[str]", "kernels fitted by ridge regression",
+              choices=KERNEL_NAMES),
+        *_TRAIN,
+    ),
+    profiles={
+        "smoke": dict(target="parity-v3", alpha=0.3, N_values=[100, 200], m=32,
+                      learners=["3resnet", "2layer"], kernels=["2layer(NTK-inf)", "3resnet(last)"],
+                      epochs=2, lrs=[0.1], weight_decays=[1e-4], seeds=2, n_val=100,
+                      n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
+        "quick": dict(target="parity-v3", alpha=0.3, N_values=[500, 1000, 2000, 5000, 10000],
+                      m=500, learners=["3resnet", "3layer", "2layer"],
+                      kernels=["3resnet(last)", "3layer(last)", "2layer(last)", "3resnet(NTK)",
+                               "2layer(NTK)", "2layer(NTK-inf)", "3resnet(NTK-inf)",
+                               "3layer(NTK-inf)"],
+                      epochs=40, lrs=[0.1, 0.2, 0.5], weight_decays=[1e-4], seeds=2,
+                      n_val=1000, n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+        "paper": dict(target="parity-v3", alpha=0.3,
+                      N_values=[500, 1000, 2000, 5000, 10000, 20000], m=1000,
+                      learners=["3resnet", "3layer", "2layer"],
+                      kernels=[f"{b}({k})" for b in ("3resnet", "3layer", "2layer")
+                               for k in ("last", "NTK")] + ["2layer(NTK-inf)",
+                                                           "3layer(NTK-inf)",
+                                                           "3resnet(NTK-inf)"],
+                      epochs=800, lrs=paper_grid(1, 4), weight_decays=paper_grid(2, 6) + [0.0],
+                      seeds=5, n_val=5000, n_test=10000,
+                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+    },
+)
+
+NOTEBOOKS = {spec.name: spec for spec in (SEPARATION,)}
+
+
+def get_spec(name: str) -> NotebookSpec:
+    if name not in NOTEBOOKS:
+        raise ValueError(f"unknown notebook {name!r}; available: {', '.join(NOTEBOOKS)}")
+    return NOTEBOOKS[name]
+
+
+def resolve(name: str, profile: str = "quick", **overrides) -> dict:
+    """The notebook's parameters: the profile's values, overridden by every non-None keyword.
+    Each value is checked against its spec."""
+    spec = get_spec(name)
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; allowed: {', '.join(PROFILES)}")
+    params = dict(spec.profiles[profile])
+    for key, value in overrides.items():
+        spec.param(key)  # unknown names raise
+        if value is not None:
+            params[key] = value
+    for p in spec.params:
+        p.check(params[p.name])
+    return {"profile": profile, **params}
+
+
+def markdown_table(params: dict) -> str:
+    """The parameters as a Markdown table, for the executed notebook and the book."""
+    rows = "\n".join(f"| `{k}` | `{v}` |" for k, v in params.items())
+    return "| parameter | value |\n|---|---|\n" + rows

@@ -1,0 +1,99 @@
+"""Content-addressed caches: finished training results (one JSON file per configuration) and
+finished notebook runs. Keys hash everything a result depends on, including the source of the
+modules that compute it, so a cache entry is never stale; writes are atomic (write a temporary
+file, then rename), so an interrupted run never leaves a half-written entry."""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The modules whose code determines a training or kernel result.
+COMPUTE_MODULES = ("targets.py", "learners.py", "train.py", "kernels.py", "names.py",
+                   "validation.py")
+KEY_PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "papermill")
+
+
+def default_root() -> Path:
+    """The cache folder: $HL_CACHE, else .hlcache/ in the current directory."""
+    return Path(os.environ.get("HL_CACHE", ".hlcache")).resolve()
+
+
+def source_hash(files=None) -> str:
+    """sha256 over hlcore's source files (all of them by default)."""
+    paths = sorted(PACKAGE_DIR.glob("*.py")) if files is None else [PACKAGE_DIR / f for f in files]
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def package_versions() -> dict:
+    out = {}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def digest(obj) -> str:
+    """A stable hash of a JSON-able object."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clean(row: dict) -> dict:
+    # JSON has no NaN or inf: store them as strings and read them back.
+    return {k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in row.items()}
+
+
+def _unclean(row: dict) -> dict:
+    return {k: (float(v) if v in ("nan", "inf", "-inf") else v) for k, v in row.items()}
+
+
+class ResultStore:
+    """Finished results, one JSON file per key, under ROOT/results/."""
+
+    def __init__(self, root: Path | str | None = None):
+        self.root = Path(root) if root is not None else default_root()
+        self.dir = self.root / "results"
+        self._code = source_hash(COMPUTE_MODULES)
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, spec: dict) -> str:
+        return digest({"code": self._code, **spec})
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.json"
+
+    def get(self, spec: dict):
+        p = self._path(self.key(spec))
+        if p.exists():
+            self.hits += 1
+            return [_unclean(r) for r in json.loads(p.read_text())]
+        self.misses += 1
+        return None
+
+    def put(self, spec: dict, rows: list[dict]) -> None:
+        atomic_write_text(self._path(self.key(spec)), json.dumps([_clean(r) for r in rows]))

@@ -1,0 +1,100 @@
+"""Open every page of a built book in headless Chromium and report what a reader would trip
+over: console errors, images that did not decode, internal links to nowhere."""
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse, unquote
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+# The book theme logs this once on a fresh browser profile; it is harmless.
+ALLOWED_CONSOLE = ("Got invalid theme mode",)
+
+
+class Server:
+    """A static file server on localhost for `root`, on a free port."""
+
+    def __init__(self, root: Path):
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
+    """Visit every page; return {'pages': n, 'problems': [...], 'search_results': n}."""
+    from playwright.sync_api import sync_playwright
+
+    html_root = Path(html_root)
+    pages = sorted(p.relative_to(html_root).as_posix() for p in html_root.rglob("*.html")
+                   if "_static" not in p.parts and "_sources" not in p.parts)
+    problems, links = [], set()
+    with Server(html_root) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        external: set[str] = set()
+
+        def offline(route):
+            # No network here: answer requests for other hosts (MathJax's CDN, ...) with an
+            # empty body, so that the check is about this book, not about the network.
+            if route.request.url.startswith(server.url):
+                route.continue_()
+            else:
+                external.add(route.request.url)
+                route.fulfill(status=200, body="", content_type="text/plain")
+
+        page.route("**/*", offline)
+        page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+                if r.status >= 400 else None)
+        console: list[str] = []
+        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: console.append(f"page error: {e}"))
+        for rel in pages:
+            console.clear()
+            resp = page.goto(server.url + rel, wait_until="load")
+            if resp is None or resp.status != 200:
+                problems.append(f"{rel}: HTTP {resp.status if resp else 'no response'}")
+                continue
+            page.wait_for_load_state("networkidle")
+            for msg in console:
+                if not any(a in msg for a in ALLOWED_CONSOLE):
+                    problems.append(f"{rel}: console error: {msg}")
+            broken = page.evaluate("""() => Array.from(document.images)
+                .filter(img => !(img.complete && img.naturalWidth > 0))
+                .map(img => img.getAttribute('src'))""")
+            problems += [f"{rel}: image did not load: {src}" for src in broken]
+            for href in page.evaluate("() => Array.from(document.querySelectorAll('a[href]'))"
+                                      ".map(a => a.href)"):
+                if href.startswith(server.url):
+                    links.add((rel, href.split("#")[0]))
+        for rel, href in sorted(links):
+            target = html_root / unquote(urlparse(href).path).lstrip("/")
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"{rel}: broken internal link {href[len(server.url):]}")
+        page.goto(urljoin(server.url, f"search.html?q={search_term}"), wait_until="load")
+        page.wait_for_selector("#search-results ul.search li", timeout=20000)
+        hits = page.locator("#search-results ul.search li").count()
+        browser.close()
+    return {"pages": len(pages), "problems": problems, "search_results": hits,
+            "external": sorted(external)}
