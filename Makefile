@@ -1,13 +1,14 @@
 # The two commands of the README:  `make book`  and  `make test`.
-# Each sets up .venv on first use (and again whenever pyproject.toml changes).
+# Each sets up .venv on first use (again whenever pyproject.toml changes); `make test` also
+# installs Chromium (Debian's package) for the browser check when it is missing.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# A CPU build where one lies on disk; GPU users: see the README (TORCH_SPEC / an existing torch).
+# A CPU build where one lies on disk; GPU users: see the README (an existing torch is kept).
 TORCH_SPEC ?= torch==2.13.0
 PROFILE ?= quick
 
-.PHONY: book test bench clean-venv
+.PHONY: book test browser bench clean clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,13 +17,20 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 book: $(VENV)/.installed
-	$(BIN)/hl demo
+	$(BIN)/hl book --profile $(PROFILE)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest -q
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || sh tools/install-chromium.sh
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_batched_grid.py
+	$(BIN)/python benchmarks/bench_kernel_ridge.py --N 10000
+
+clean:
+	rm -rf _build .hlcache runs
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 FAMILY_COLOURS = {"3resnet": "#1f5fbf", "3resnet-plain": "#6a3d9a", "3layer": "#e08214",
                   "2layer": "#2b9348"}

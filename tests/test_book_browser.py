@@ -1,0 +1,48 @@
+"""Build the book in the smoke profile and open every page in a real headless browser."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from browser_check import CHROMIUM, check_book
+from hlcore import pipeline
+
+pytestmark = pytest.mark.slow
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"Chromium is missing at {CHROMIUM}: .ci/run must install it")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("book")
+    old = os.environ.get("HL_CACHE")
+    os.environ["HL_CACHE"] = str(tmp / "cache")
+    try:
+        html = pipeline.build_book("smoke", path_output=tmp, log=lambda *a, **k: None)
+    finally:
+        if old is None:
+            os.environ.pop("HL_CACHE")
+        else:
+            os.environ["HL_CACHE"] = old
+    return html
+
+
+def test_every_page_loads_cleanly_in_chromium(book):
+    report = check_book(book)
+    assert report["problems"] == []
+    assert report["pages"] >= 6
+    assert report["search_results"] > 0
+
+
+def test_the_check_catches_a_broken_image(book, tmp_path):
+    broken = tmp_path / "html"
+    shutil.copytree(book, broken)
+    images = sorted((broken / "_images").glob("*.png"))
+    assert images, "the smoke book should contain figures"
+    images[0].write_bytes(b"not a png")
+    report = check_book(broken)
+    assert any("image did not load" in p for p in report["problems"])

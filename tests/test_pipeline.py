@@ -1,0 +1,131 @@
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from hlcore import make_target, pipeline, profiles, train_grid
+from hlcore.cli import main as hl
+from hlcore.store import ResultStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("HL_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_notebook_sources_carry_no_outputs_and_match_their_specs():
+    for name in profiles.NOTEBOOKS:
+        nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, name
+        names = set(pipeline.parameters_cell(name))
+        spec = {p.name for p in profiles.get_spec(name).params}
+        assert names == spec | {"profile", "out_dir"}, name
+        for profile in profiles.PROFILES:  # every profile is complete and valid
+            profiles.resolve(name, profile)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-p", "alpha", "-1"], "alpha must be >= 0; got -1.0"),
+    (["-p", "no_such_param", "3"], "unknown parameter 'no_such_param'"),
+    (["-p", "m", "abc"], "m must be an int; got 'abc'"),
+    (["-p", "N_values", "[10, x]"], "N_values must be a list of int"),
+    (["-p", "kernels", "2layer(CNTK)"], "unknown value '2layer(CNTK)'"),
+])
+def test_bad_parameters_fail_cleanly_before_anything_runs(args, message, cache, tmp_path,
+                                                          capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.csv").write_text("kept")
+    code = hl(["run", "separation", "--profile", "smoke", "--out", str(out), *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["earlier.csv"]  # nothing written, nothing lost
+    assert not cache.exists() or not any((cache / "runs").glob("*"))
+
+
+def test_unknown_notebook(capsys):
+    assert hl(["run", "no-such-figure"]) == 2
+    assert "unknown notebook 'no-such-figure'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(profiles.NOTEBOOKS))
+def test_every_notebook_runs_in_the_smoke_profile(name, cache, tmp_path):
+    out = tmp_path / name
+    res = pipeline.run_notebook(name, "smoke", out_dir=out)
+    assert res["status"] == "done"
+    run = json.loads((out / "run.json").read_text())
+    for key in ("parameters", "profile", "seeds", "hlcore_source_hash", "package_versions",
+                "start", "end", "duration_seconds", "host"):
+        assert key in run
+    assert (out / f"{name}.ipynb").exists()
+    figures = sorted(out.glob("*.png"))
+    assert figures
+    for png in figures:
+        assert png.with_suffix(".svg").exists()
+        data = pd.read_csv(png.with_suffix(".csv"))
+        assert len(data) > 0 and "learner" in data.columns
+    # the executed notebook hides its parameter cells in the book
+    nb = nbformat.read(out / f"{name}.ipynb", as_version=4)
+    assert any("remove-cell" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+@pytest.mark.slow
+def test_second_run_is_a_cache_hit_and_a_code_change_reruns(cache, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    first = pipeline.run_notebook("separation", "smoke", out_dir=out)
+    assert first["status"] == "done"
+    again = pipeline.run_notebook("separation", "smoke", out_dir=out)
+    assert again["status"] == "cached" and again["key"] == first["key"]
+    real = pipeline.source_hash
+    monkeypatch.setattr(pipeline, "source_hash", lambda *a: "edited" + real(*a))
+    third = pipeline.run_notebook("separation", "smoke", out_dir=out)
+    assert third["status"] == "done" and third["key"] != first["key"]
+    other = pipeline.run_notebook("separation", "smoke", {"alpha": 0.5}, out_dir=out)
+    assert other["key"] != third["key"]
+
+
+def test_results_store_resumes_and_extends_a_grid(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    t = make_target("parity-v3", d=10, k=5, g_degree=2)
+    kw = dict(N=100, m=16, epochs=2, n_val=50, n_test=50, device="cpu", store=store,
+              weight_decays=[0.0], group_size=1)
+    import hlcore.train as tr
+
+    calls = {"n": 0}
+    real = tr.train_batched
+
+    def interrupted(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(tr, "train_batched", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_grid(t, "3resnet", lrs=[0.1, 0.2], **kw)
+    monkeypatch.setattr(tr, "train_batched", real)
+    resumed = train_grid(t, "3resnet", lrs=[0.1, 0.2], **kw)
+    assert list(resumed["cached"]) == [True, False]  # the finished one was not retrained
+    larger = train_grid(t, "3resnet", lrs=[0.1, 0.2, 0.5], **kw)
+    assert list(larger["cached"]) == [True, True, False]
+    fresh = train_grid(t, "3resnet", lrs=[0.1, 0.2, 0.5], **{**kw, "store": None})
+    assert (fresh["test_error"] - larger["test_error"]).abs().max() < 1e-6
+
+
+def test_hl_list_shows_every_notebook(capsys):
+    assert hl(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in profiles.NOTEBOOKS:
+        assert name in out
+    assert "missing from the notebook" not in out
