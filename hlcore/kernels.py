@@ -106,6 +106,13 @@ class FiniteKernel:
             feats.append(hidden[0])
         return feats
 
+    def feature_matrix(self, X) -> np.ndarray:
+        """For X(last): the float64 features whose inner products are the kernel."""
+        if self.kind != "last":
+            raise ValueError("explicit features are only kept for X(last) kernels")
+        parts = [self.features(X[i:i + self.block])[0] for i in range(0, len(X), self.block)]
+        return torch.cat(parts).double().cpu().numpy() / math.sqrt(self.growth)
+
     def _block(self, f1, f2) -> torch.Tensor:
         if self.kind == "last":
             return f1[0] @ f2[0].T
@@ -347,6 +354,30 @@ def ridge_path(K: np.ndarray, Y: np.ndarray, K_evals: dict, ridges=DEFAULT_RIDGE
     return results
 
 
+def ridge_path_features(Phi: np.ndarray, Y: np.ndarray, Phi_evals: dict, ridges=DEFAULT_RIDGES,
+                        relative: bool = True) -> list[dict]:
+    """The same ridge path for the kernel K = Phi Phi^T given by explicit features Phi (N x D),
+    solved in feature space: one D x D eigendecomposition serves every ridge value, which is
+    much cheaper than N x N work when D < N (e.g. a conjugate kernel of width m < N)."""
+    ridges = [float(r) for r in ridges]
+    if not ridges or any(not r >= 0 for r in ridges):
+        raise ValueError(f"ridge values must be >= 0 and not empty; got {ridges}")
+    scale = float(np.einsum("ij,ij->", Phi, Phi) / len(Phi)) if relative else 1.0
+    evals, evecs = np.linalg.eigh(Phi.T @ Phi)
+    proj = evecs.T @ (Phi.T @ Y)
+    results = []
+    for r in ridges:
+        denom = evals + r * scale
+        if r == 0 and np.any(denom <= 1e-12 * max(1.0, evals.max())):
+            continue  # singular without a ridge
+        W = evecs @ (proj / denom[:, None])
+        results.append({"ridge": r, "preds": {n: P @ W for n, P in Phi_evals.items()}})
+    if not results:
+        raise ValueError(f"the kernel system is singular for every ridge value {ridges}; "
+                         f"try larger ridge values")
+    return results
+
+
 def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
                ridges=DEFAULT_RIDGES, data=None, data_seed: int = 0, n_val: int = 2000,
                n_test: int = 10000, init: InitScales | None = None, device="auto", store=None):
@@ -394,10 +425,15 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
         new_rows = []
         start = time.perf_counter()
         kernel = make_kernel(name, target.d, target.k, m=m, seed=seed, init=init, device=dev)
-        K = kernel(X["train"])
-        evals = {"train": K, "val": kernel(X["val"], X["train"]),
-                 "test": kernel(X["test"], X["train"])}
-        path = ridge_path(K, Y["train"], evals, ridges)
+        if kind == "last" and m < N:  # explicit features, fewer than samples: primal solve
+            Phi = {s: kernel.feature_matrix(X[s]) for s in X}
+            path = ridge_path_features(Phi["train"], Y["train"], Phi, ridges)
+            K = evals = Phi
+        else:
+            K = kernel(X["train"])
+            evals = {"train": K, "val": kernel(X["val"], X["train"]),
+                     "test": kernel(X["test"], X["train"])}
+            path = ridge_path(K, Y["train"], evals, ridges)
         seconds = time.perf_counter() - start
         for res in path:
             errs = {s: float(np.mean(np.sum((res["preds"][s] - Y[s]) ** 2, axis=1)))

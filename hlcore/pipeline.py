@@ -117,6 +117,7 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     os.environ["HL_CACHE"] = str(root)  # the kernel shares the result cache
+    os.environ["HL_QUIET"] = "1"  # no progress bars inside the executed notebook
     try:
         pm.execute_notebook(str(notebook_path(name)), str(tmp / f"{name}.ipynb"),
                             parameters={**params, "out_dir": str(tmp)}, cwd=str(REPO_ROOT),

@@ -76,3 +76,26 @@ def error_curves(summary, x: str, threshold: float | None = None, ax=None, *,
     ax.set_ylabel("test error  (mean squared error, summed over outputs)")
     ax.legend(fontsize=8, ncol=2, loc="best")
     return ax
+
+
+def load_reference(name: str):
+    """The paper's published points (hlcore/reference/NAME.csv) as a DataFrame."""
+    import pandas as pd
+
+    path = Path(__file__).resolve().parent / "reference" / f"{name}.csv"
+    if not path.exists():
+        raise ValueError(f"no reference data {name!r}; available: "
+                         f"{', '.join(p.stem for p in path.parent.glob('*.csv'))}")
+    return pd.read_csv(path)
+
+
+def overlay_paper(ax, reference, x: str, y: str = "test_error", by: str = "learner",
+                  keep=None):
+    """The paper's points as hollow markers in each series' colour, labelled 'paper v2'."""
+    for key, g in reference.groupby(by, sort=False):
+        if keep is not None and key not in keep:
+            continue
+        st = style(str(key)) if by == "learner" else {"color": "#444444", "marker": "o"}
+        ax.plot(g[x], g[y], linestyle="none", marker=st["marker"], markersize=7,
+                markerfacecolor="none", markeredgecolor=st["color"], markeredgewidth=1.2,
+                label=f"{key} (paper v2)")

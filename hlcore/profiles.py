@@ -118,10 +118,10 @@ _TRAIN = (
     Param("seeds", "int", "number of seeds (network initialisation and data)", min=1),
     Param("n_val", "int", "validation-set size (chooses hyperparameters)", min=1),
     Param("n_test", "int", "test-set size", min=1),
-    Param("ridges", "list[float]", "kernel ridge values, relative to the kernel's diagonal",
-          min=0),
     Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
 )
+_RIDGES = Param("ridges", "list[float]", "kernel ridge values, relative to the kernel's "
+                "diagonal", min=0)
 
 SEPARATION = NotebookSpec(
     name="separation",
@@ -135,15 +135,17 @@ SEPARATION = NotebookSpec(
         Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS),
         Param("kernels", "list[str]", "kernels fitted by ridge regression",
               choices=KERNEL_NAMES),
-        *_TRAIN,
+        Param("kernel_N_max", "int", "largest N at which kernels are fitted (cost ~ N^3)",
+              min=1),
+        *_TRAIN, _RIDGES,
     ),
     profiles={
-        "smoke": dict(target="parity-v3", alpha=0.3, N_values=[100, 200], m=32,
+        "smoke": dict(target="parity-v3", alpha=0.3, N_values=[100, 200], m=32, kernel_N_max=200,
                       learners=["3resnet", "2layer"], kernels=["2layer(NTK-inf)", "3resnet(last)"],
                       epochs=2, lrs=[0.1], weight_decays=[1e-4], seeds=2, n_val=100,
                       n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
         "quick": dict(target="parity-v3", alpha=0.3, N_values=[500, 1000, 2000, 5000, 10000],
-                      m=500, learners=["3resnet", "3layer", "2layer"],
+                      m=500, kernel_N_max=5000, learners=["3resnet", "3layer", "2layer"],
                       kernels=["3resnet(last)", "3layer(last)", "2layer(last)", "3resnet(NTK)",
                                "2layer(NTK)", "2layer(NTK-inf)", "3resnet(NTK-inf)",
                                "3layer(NTK-inf)"],
@@ -151,6 +153,7 @@ SEPARATION = NotebookSpec(
                       n_val=1000, n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
         "paper": dict(target="parity-v3", alpha=0.3,
                       N_values=[500, 1000, 2000, 5000, 10000, 20000], m=1000,
+                      kernel_N_max=20000,
                       learners=["3resnet", "3layer", "2layer"],
                       kernels=[f"{b}({k})" for b in ("3resnet", "3layer", "2layer")
                                for k in ("last", "NTK")] + ["2layer(NTK-inf)",
@@ -162,7 +165,76 @@ SEPARATION = NotebookSpec(
     },
 )
 
-NOTEBOOKS = {spec.name: spec for spec in (SEPARATION,)}
+_NINE = ["3resnet(last)", "3layer(last)", "2layer(last)", "3resnet(NTK)", "3layer(NTK)",
+         "2layer(NTK)"]
+
+WIDTH = NotebookSpec(
+    name="width",
+    description="Test error against the width m at N = 1000 (v2 Figure 2(a), parity-v2), "
+                "with the paper's points overlaid",
+    params=(
+        Param("target", "str", "target function", choices=tuple(TARGETS)),
+        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        Param("N", "int", "training-set size", min=1),
+        Param("m_values", "list[int]", "network widths", min=1),
+        Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS),
+        Param("kernels", "list[str]", "kernels fitted by ridge regression",
+              choices=KERNEL_NAMES),
+        *_TRAIN, _RIDGES,
+    ),
+    profiles={
+        "smoke": dict(target="parity-v2", alpha=0.3, N=100, m_values=[16, 32],
+                      learners=["3resnet", "2layer"], kernels=["2layer(NTK)", "3resnet(last)"],
+                      epochs=2, lrs=[0.1], weight_decays=[1e-4], seeds=1, n_val=100,
+                      n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
+        "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500, 1000],
+                      learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=100,
+                      lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4], seeds=2, n_val=1000,
+                      n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+        "paper": dict(target="parity-v2", alpha=0.3, N=1000,
+                      m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
+                      learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
+                      lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0], seeds=5,
+                      n_val=5000, n_test=10000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+                      device="auto"),
+    },
+)
+
+SENSITIVITY = NotebookSpec(
+    name="sensitivity",
+    description="How large must the base signal be? 3resnet on beta F + alpha G(F) for several "
+                "beta (v2 Figure 2(b)), and a map over (alpha, beta)",
+    params=(
+        Param("alpha", "float", "weight of the composite signal G(F) in panel (a)", min=0),
+        Param("betas", "list[float]", "weights of the base signal F in panel (a)", min=0),
+        Param("N", "int", "training-set size of panel (a) (parity-v2)", min=1),
+        Param("m_values", "list[int]", "network widths of panel (a)", min=1),
+        Param("map_alphas", "list[float]", "alphas of the map, panel (b) (parity-v3)", min=0),
+        Param("map_betas", "list[float]", "betas of the map, panel (b)", min=0),
+        Param("map_N", "int", "training-set size of the map", min=1),
+        Param("map_m", "int", "network width of the map", min=1),
+        *_TRAIN,
+    ),
+    profiles={
+        "smoke": dict(alpha=0.3, betas=[1.0, 0.0], N=100, m_values=[16], map_alphas=[0.3],
+                      map_betas=[1.0, 0.2], map_N=100, map_m=16, epochs=2, lrs=[0.1],
+                      weight_decays=[1e-4], seeds=1, n_val=100, n_test=200, device="cpu"),
+        "quick": dict(alpha=0.3, betas=[1.0, 0.5, 0.3, 0.2, 0.0], N=1000,
+                      m_values=[200, 500, 1000], map_alphas=[0.1, 0.3, 0.5],
+                      map_betas=[0.1, 0.3, 0.6, 1.0], map_N=3000, map_m=500, epochs=100,
+                      lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4], seeds=2, n_val=1000,
+                      n_test=2000, device="auto"),
+        "paper": dict(alpha=0.3, betas=[1.0, 0.5, 0.3, 0.2, 0.0], N=1000,
+                      m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
+                      map_alphas=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
+                      map_betas=[0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0], map_N=10000,
+                      map_m=1000, epochs=800, lrs=paper_grid(0, 4),
+                      weight_decays=paper_grid(2, 6) + [0.0], seeds=5, n_val=5000,
+                      n_test=10000, device="auto"),
+    },
+)
+
+NOTEBOOKS = {spec.name: spec for spec in (SEPARATION, WIDTH, SENSITIVITY)}
 
 
 def get_spec(name: str) -> NotebookSpec:
@@ -187,7 +259,9 @@ def resolve(name: str, profile: str = "quick", **overrides) -> dict:
     return {"profile": profile, **params}
 
 
-def markdown_table(params: dict) -> str:
-    """The parameters as a Markdown table, for the executed notebook and the book."""
-    rows = "\n".join(f"| `{k}` | `{v}` |" for k, v in params.items())
-    return "| parameter | value |\n|---|---|\n" + rows
+def table(params: dict):
+    """The parameters as a one-column table, for the executed notebook and the book."""
+    import pandas as pd
+
+    return pd.DataFrame({"value": {k: str(v) for k, v in params.items()}}).rename_axis(
+        "parameter")

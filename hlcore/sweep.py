@@ -8,23 +8,32 @@ from .store import ResultStore
 from .train import Data, mark_selected, train_grid
 
 
-def sweep(target, *, learners=(), kernels=(), N_values, m: int, seeds: int, epochs: int, lrs,
+def sweep(target, *, learners=(), kernels=(), N_values, m, seeds: int, epochs: int, lrs,
           weight_decays, n_val: int, n_test: int, ridges, device="auto", store=None,
-          progress: bool | None = None, extra_columns: dict | None = None) -> pd.DataFrame:
+          progress: bool | None = None, extra_columns: dict | None = None,
+          kernel_N_max: int | None = None) -> pd.DataFrame:
     """Every learner (trained by SGD over the lr x weight-decay grid) and every kernel (ridge
-    path) at every N, for seeds 0..seeds-1 (the seed draws the data, the network's
-    initialisation and its data order). Returns all rows, with the configurations chosen on
+    path) at every N and width m (an int or a list), for seeds 0..seeds-1 (the seed draws the data, the network's
+    initialisation and its data order). Kernels are skipped above `kernel_N_max` (their cost
+    grows like N^3). Returns all rows, with the configurations chosen on
     validation (`selected_val`) and by the paper's rule (`selected_test`) marked."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
+
+    from .train import _quiet
 
     store = ResultStore() if store is None else store
-    tasks = [(s, N, name) for s in range(seeds) for N in N_values
-             for name in list(learners) + list(kernels)]
+    m_values = list(m) if isinstance(m, (list, tuple)) else [m]
+    infinite = [k for k in kernels if k.endswith("-inf)")]  # no width: fitted once per N
+    tasks = [(s, N, width, name) for s in range(seeds) for N in N_values
+             for i, width in enumerate(m_values)
+             for name in list(learners) + [k for k in kernels if i == 0 or k not in infinite]
+             if name in learners or kernel_N_max is None or N <= kernel_N_max]
     tables = []
-    bar = tqdm(tasks, desc="sweep", disable=progress is False, leave=False)
+    bar = tqdm(tasks, desc="sweep", leave=False,
+               disable=_quiet() if progress is None else not progress)
     data = None
-    for seed, N, name in bar:
-        bar.set_postfix_str(f"{name} N={N} seed={seed}")
+    for seed, N, m, name in bar:
+        bar.set_postfix_str(f"{name} N={N} m={m} seed={seed}")
         if data is None or data.N != N or data.seed != seed:
             data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=seed)
         if name in learners:

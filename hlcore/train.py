@@ -113,7 +113,7 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
     history = torch.zeros(epochs, B, dtype=torch.float64)
     show = (not _quiet()) if progress is None else progress
     start = time.perf_counter()
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     for epoch in tqdm(range(epochs), desc=f"{model.name} x{B}", disable=not show, leave=False):
         # Step decay: the learning rate is divided by 10 at half the epochs.
         lr = lr0 * (0.1 if epoch >= epochs // 2 and epochs > 1 else 1.0)

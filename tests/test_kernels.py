@@ -153,3 +153,32 @@ def test_fit_kernel_rows_and_kernels_stay_above_threshold():
         best = select(table)
         assert len(best) == 1
         assert best.iloc[0].test_error > t.threshold
+
+
+def test_feature_space_ridge_equals_kernel_ridge():
+    from hlcore.kernels import ridge_path_features
+
+    rng = np.random.default_rng(3)
+    Phi = rng.standard_normal((60, 12))
+    Y = rng.standard_normal((60, 2))
+    Pe = rng.standard_normal((5, 12))
+    dual = ridge_path(Phi @ Phi.T, Y, {"e": Pe @ Phi.T}, ridges=[1e-3, 1e-1])
+    primal = ridge_path_features(Phi, Y, {"e": Pe}, ridges=[1e-3, 1e-1])
+    for a, b in zip(dual, primal):
+        assert np.allclose(a["preds"]["e"], b["preds"]["e"], rtol=1e-6, atol=1e-8)
+
+
+def test_conjugate_kernel_fit_uses_features_and_matches_dual():
+    t = make_target("parity-v3")
+    kw = dict(N=300, n_val=100, n_test=100, device="cpu", ridges=[1e-2, 1e-1])
+    primal = fit_kernel(t, "2layer(last)", m=50, **kw)      # m < N: feature space
+    kern = make_kernel("2layer(last)", 30, 15, m=50, seed=0)
+    from hlcore import Data
+    d = Data.sample(t, 300, n_val=100, n_test=100, seed=0)
+    x = d.x_train.double().numpy()
+    K = kern(x)
+    dual = ridge_path(K, d.y_train.double().numpy(),
+                      {"test": kern(d.x_test.double().numpy(), x)}, ridges=[1e-2, 1e-1])
+    for row, res in zip(primal.itertuples(), dual):
+        err = np.mean(np.sum((res["preds"]["test"] - d.y_test.double().numpy()) ** 2, axis=1))
+        assert row.test_error == pytest.approx(err, rel=1e-5)
