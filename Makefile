@@ -8,12 +8,12 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 PROFILE ?= quick
 
-.PHONY: book test browser bench clean clean-venv
+.PHONY: book test browser bench bench-smoke plan clean clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH_SPEC)"
-	$(BIN)/pip install -q -e ".[book,dev]"
+	$(BIN)/pip install -q -e ".[book,dev,scale]"
 	touch $@
 
 book: $(VENV)/.installed
@@ -28,6 +28,12 @@ browser:
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_batched_grid.py
 	$(BIN)/python benchmarks/bench_kernel_ridge.py --N 10000
+	$(BIN)/python benchmarks/bench_book.py --profile quick
+
+bench-smoke: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_batched_grid.py --smoke
+	$(BIN)/python benchmarks/bench_kernel_ridge.py --smoke
+	$(BIN)/python benchmarks/bench_book.py --profile smoke
 
 clean:
 	rm -rf _build .hlcache runs

@@ -74,13 +74,29 @@ def main(argv=None):
                                                 epochs=a.epochs) for lr in lrs for wd in wds])
     same = all(abs(x.test_error.iloc[0] - y) <= 1e-4 * max(1.0, abs(y))
                for x, y in zip(alone, batched.test_error))
+    # achieved training throughput against this machine's float32 matmul rate
+    from hlcore.plan import macs_per_sample
+
+    train_flops = (len(batched) * 6 * macs_per_sample(a.learner, target.d, target.k, a.m)
+                   * a.N * a.epochs)
+    seconds_training = float(batched["group_seconds"].iloc[0])
+    n = 2048
+    A = torch.randn(n, n)
+    A @ A
+    t0 = time.perf_counter()
+    for _ in range(5):
+        A @ A
+    matmul_rate = 5 * 2 * n**3 / (time.perf_counter() - t0)
     print(json.dumps({
         "benchmark": "batched_grid", "learner": a.learner, "m": a.m, "N": a.N,
         "configs": len(batched), "epochs": a.epochs,
         **{f"seconds_{k}": round(v, 3) for k, v in timings.items()},
         "speedup_vs_hlcore_alone": round(timings["alone"] / timings["batched"], 2),
         "speedup_vs_conventional": round(timings["conventional"] / timings["batched"], 2),
-        "same_results_as_alone": same, "torch_threads": torch.get_num_threads()}))
+        "same_results_as_alone": same, "torch_threads": torch.get_num_threads(),
+        "training_gflops": round(train_flops / seconds_training / 1e9, 1),
+        "float32_matmul_gflops": round(matmul_rate / 1e9, 1),
+        "fraction_of_matmul_rate": round(train_flops / seconds_training / matmul_rate, 3)}))
 
 
 if __name__ == "__main__":

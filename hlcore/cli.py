@@ -2,6 +2,7 @@
 
     hl list
     hl run NAME [--profile P] [-p KEY VALUE]... [--out DIR] [--force]
+    hl plan NAME [--profile P] [-p KEY VALUE]...
     hl book [--profile P] [--only NAME...] [--force]
     hl demo
 
@@ -28,13 +29,28 @@ def _list(args) -> int:
     return 0
 
 
+def _use_executor(args) -> None:
+    """Notebook kernels inherit the environment: that is how they learn the executor."""
+    import os
+
+    if args.executor == "dask":
+        scheduler = args.scheduler or os.environ.get("HL_SCHEDULER")
+        if not scheduler:
+            raise ValueError("--executor dask needs --scheduler tcp://HOST:PORT (or "
+                             "$HL_SCHEDULER)")
+        os.environ["HL_SCHEDULER"] = scheduler
+    os.environ["HL_EXECUTOR"] = args.executor
+
+
 def _run(args) -> int:
     from .pipeline import parse_overrides, run_notebook
 
+    _use_executor(args)
     overrides = parse_overrides(args.name, args.param or [])
     from . import profiles
 
     profiles.resolve(args.name, args.profile, **overrides)  # validate before any work
+    _check_memory(args.name, args.profile, overrides)
     print(f"{args.name}: running ({args.profile} profile)" if args.force else
           f"{args.name}: checking the cache ({args.profile} profile)", flush=True)
     res = run_notebook(args.name, args.profile, overrides, out_dir=args.out, force=args.force)
@@ -43,9 +59,32 @@ def _run(args) -> int:
     return 0
 
 
+def _plan(args) -> int:
+    from .pipeline import parse_overrides
+    from .plan import format_plan, plan
+
+    overrides = parse_overrides(args.name, args.param or [])
+    print(format_plan(plan(args.name, args.profile, overrides)))
+    return 0
+
+
+def _check_memory(name: str, profile: str, overrides: dict) -> None:
+    """Refuse a run whose largest kernel matrix cannot fit in memory here."""
+    from . import profiles
+    from .kernels import check_fits
+    from .plan import notebook_tasks
+
+    tasks = [t for t in notebook_tasks(name, profiles.resolve(name, profile, **overrides))
+             if t.kind == "kernel"]
+    if tasks:
+        big = max(tasks, key=lambda t: t.N)
+        check_fits(big.N, big.n_eval)
+
+
 def _book(args) -> int:
     from .pipeline import build_book
 
+    _use_executor(args)
     build_book(args.profile, only=args.only, force=args.force, path_output=args.path_output,
                strict=not args.no_strict)
     return 0
@@ -66,6 +105,13 @@ def _demo(args) -> int:
     return 0
 
 
+def _executor_options(parser) -> None:
+    parser.add_argument("--executor", default="in-process", choices=("in-process", "dask"),
+                        help="where training and kernel tasks run (default: this process)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .profiles import PROFILES
 
@@ -80,7 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a parameter (lists: 1,2,3 or [1, 2, 3])")
     run.add_argument("--out", default=None, help="output folder (default runs/NAME)")
     run.add_argument("--force", action="store_true", help="run even if a cached run exists")
+    _executor_options(run)
     run.set_defaults(func=_run)
+
+    pl = sub.add_parser("plan", help="what a run will cost, before running it")
+    pl.add_argument("name")
+    pl.add_argument("--profile", default="quick", choices=PROFILES)
+    pl.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"))
+    pl.set_defaults(func=_plan)
 
     book = sub.add_parser("book", help="run what is out of date and build the book")
     book.add_argument("--profile", default="quick", choices=PROFILES)
@@ -89,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--path-output", default=None, help="where _build/ goes (default: the "
                       "repository root)")
     book.add_argument("--no-strict", action="store_true", help="do not fail on Sphinx warnings")
+    _executor_options(book)
     book.set_defaults(func=_book)
 
     demo = sub.add_parser("demo", help="train 3resnet and 2layer on parity-v3 and print errors")

@@ -143,7 +143,25 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     return {"status": "done", "key": key, "out_dir": str(out), "seconds": seconds}
 
 
-def stage_book(profile: str, names, force: bool = False, log=print) -> Path:
+def cached_run(name: str, profile: str) -> Path | None:
+    """The finished run of `name` with the profile's default parameters, if there is one."""
+    final = default_root() / "runs" / f"{name}-{run_key(name, profiles.resolve(name, profile))}"
+    return final if final.exists() else None
+
+
+def _placeholder(name: str, profile: str, folder: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    spec = profiles.get_spec(name)
+    nb = new_notebook(cells=[new_markdown_cell(
+        f"# {spec.description}\n\nThis page has not been run in the `{profile}` profile yet. "
+        f"Run `hl run {name} --profile {profile}` or `hl book --profile {profile}`.")])
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Path, list]:
     """Run what is out of date and lay out a book source folder: the repository's
     _config.yml, _toc.yml and book/, with each executed notebook at notebooks/NAME.ipynb (the
     path of its source, so launch and source links point at the real notebook) and its figure
@@ -158,6 +176,14 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> Path:
         runs[name] = Path(res["out_dir"])
         log(f"{prefix}: " + ("cached" if res["status"] == "cached"
                              else f"done in {res['seconds']:.0f} s"), flush=True)
+    placeholders = []
+    for name in profiles.NOTEBOOKS:  # pages not asked for: their cached run, or a placeholder
+        if name not in runs:
+            runs[name] = cached_run(name, profile)
+            if runs[name] is None:
+                runs[name] = stage.parent / "book-runs" / profile / f"{name}-placeholder"
+                _placeholder(name, profile, runs[name])
+                placeholders.append(name)
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
     for item in ("_config.yml", "_toc.yml"):
@@ -168,7 +194,7 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> Path:
         shutil.copy2(folder / f"{name}.ipynb", stage / "notebooks" / f"{name}.ipynb")
         shutil.copytree(folder, stage / "notebooks" / name,
                         ignore=shutil.ignore_patterns("*.ipynb"))
-    return stage
+    return stage, placeholders
 
 
 def build_book(profile: str = "quick", only=None, path_output: Path | str | None = None,
@@ -181,7 +207,11 @@ def build_book(profile: str = "quick", only=None, path_output: Path | str | None
     names = list(only or profiles.NOTEBOOKS)
     for name in names:
         profiles.get_spec(name)
-    stage = stage_book(profile, names, force=force, log=log)
+    stage, placeholders = stage_book(profile, names, force=force, log=log)
+    if placeholders:
+        log(f"not run yet, shown as placeholders: {', '.join(placeholders)}; building without "
+            f"-W (their numbers are missing from the report)")
+        strict = False
     out = Path(path_output).resolve() if path_output else REPO_ROOT
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage),

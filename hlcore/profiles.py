@@ -234,7 +234,45 @@ SENSITIVITY = NotebookSpec(
     },
 )
 
-NOTEBOOKS = {spec.name: spec for spec in (SEPARATION, WIDTH, SENSITIVITY)}
+FROBENIUS = NotebookSpec(
+    name="frobenius",
+    description="Does SGD find the small-norm solutions that exist? Frobenius norm against "
+                "error on parity6 (the paper's Figures 1 and 3)",
+    params=(
+        Param("d", "int", "input dimension of the search", min=6),
+        Param("N", "int", "training-set size of the search", min=1),
+        Param("m_values", "list[int]", "widths searched (even)", min=2),
+        Param("lrs", "list[float]", "learning-rate grid", min=0),
+        Param("weight_decays", "list[float]", "weight-decay grid", min=0),
+        Param("epochs", "int", "SGD epochs (learning rate / 10 at half)", min=1),
+        Param("seeds", "int", "number of seeds", min=1),
+        Param("n_test", "int", "test-set size", min=1),
+        Param("hand_epochs", "int", "epochs of the hand-made networks' training at d = 6",
+              min=1),
+        Param("N_values", "list[int]", "training-set sizes of the beyond-the-paper panel",
+              min=1),
+        Param("beyond_m", "int", "width of the beyond-the-paper panel (even)", min=2),
+        Param("panel_b", "bool", "also run the paper's heavier panel (b): d 100, N 50000"),
+        Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
+    ),
+    profiles={
+        "smoke": dict(d=10, N=200, m_values=[20], lrs=[0.1], weight_decays=[0.0], epochs=2,
+                      seeds=1, n_test=200, hand_epochs=50, N_values=[100, 200], beyond_m=20,
+                      panel_b=False, device="cpu"),
+        "quick": dict(d=40, N=5000, m_values=[200, 500, 1000], lrs=[0.05, 0.1, 0.2, 0.5],
+                      weight_decays=[0.0, 1e-4, 1e-3], epochs=100, seeds=1, n_test=5000,
+                      hand_epochs=600, N_values=[1000, 5000, 20000], beyond_m=500,
+                      panel_b=False, device="auto"),
+        "paper": dict(d=40, N=5000,
+                      m_values=[200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
+                      lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0],
+                      epochs=800, seeds=1, n_test=10000, hand_epochs=3000,
+                      N_values=[1000, 2000, 5000, 10000, 20000, 50000], beyond_m=1000,
+                      panel_b=True, device="auto"),
+    },
+)
+
+NOTEBOOKS = {spec.name: spec for spec in (SEPARATION, WIDTH, SENSITIVITY, FROBENIUS)}
 
 
 def get_spec(name: str) -> NotebookSpec:

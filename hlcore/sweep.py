@@ -8,42 +8,57 @@ from .store import ResultStore
 from .train import Data, mark_selected, train_grid
 
 
+def sweep_tasks(*, learners=(), kernels=(), N_values, m, seeds: int,
+                kernel_N_max: int | None = None) -> list[tuple]:
+    """The (seed, N, m, name) tasks of a sweep, in a fixed order."""
+    m_values = list(m) if isinstance(m, (list, tuple)) else [m]
+    infinite = [k for k in kernels if k.endswith("-inf)")]  # no width: fitted once per N
+    return [(s, N, width, name) for s in range(seeds) for N in N_values
+            for i, width in enumerate(m_values)
+            for name in list(learners) + [k for k in kernels if i == 0 or k not in infinite]
+            if name in learners or kernel_N_max is None or N <= kernel_N_max]
+
+
+def run_task(job: dict) -> pd.DataFrame:
+    """One task: a learner's whole grid, or a kernel's ridge path, at one (seed, N, m).
+    Top-level and built from plain values, so that it can run in another process."""
+    seed, N, m, name = job["task"]
+    target, store = job["target"], ResultStore(job["cache"])
+    data = Data.sample(target, N, n_val=job["n_val"], n_test=job["n_test"], seed=seed)
+    if job["is_learner"]:
+        return train_grid(target, name, N=N, m=m, lrs=job["lrs"],
+                          weight_decays=job["weight_decays"], seeds=[seed],
+                          epochs=job["epochs"], data=data, device=job["device"], store=store,
+                          progress=False)
+    return fit_kernel(target, name, N=N, m=m, seeds=[seed], ridges=job["ridges"], data=data,
+                      device=job["device"], store=store)
+
+
 def sweep(target, *, learners=(), kernels=(), N_values, m, seeds: int, epochs: int, lrs,
           weight_decays, n_val: int, n_test: int, ridges, device="auto", store=None,
           progress: bool | None = None, extra_columns: dict | None = None,
-          kernel_N_max: int | None = None) -> pd.DataFrame:
+          kernel_N_max: int | None = None, executor=None) -> pd.DataFrame:
     """Every learner (trained by SGD over the lr x weight-decay grid) and every kernel (ridge
-    path) at every N and width m (an int or a list), for seeds 0..seeds-1 (the seed draws the data, the network's
-    initialisation and its data order). Kernels are skipped above `kernel_N_max` (their cost
-    grows like N^3). Returns all rows, with the configurations chosen on
-    validation (`selected_val`) and by the paper's rule (`selected_test`) marked."""
-    from tqdm import tqdm
+    path) at every N and width m (an int or a list), for seeds 0..seeds-1 (the seed draws the
+    data, the network's initialisation and its data order). Kernels are skipped above
+    `kernel_N_max` (their cost grows like N^3).
 
+    Tasks run on `executor` (default: $HL_EXECUTOR, else in this process; see
+    hlcore.executors) and share the result cache. Returns all rows, with the configurations
+    chosen on validation (`selected_val`) and by the paper's rule (`selected_test`) marked."""
+    from .executors import from_environment
     from .train import _quiet
 
     store = ResultStore() if store is None else store
-    m_values = list(m) if isinstance(m, (list, tuple)) else [m]
-    infinite = [k for k in kernels if k.endswith("-inf)")]  # no width: fitted once per N
-    tasks = [(s, N, width, name) for s in range(seeds) for N in N_values
-             for i, width in enumerate(m_values)
-             for name in list(learners) + [k for k in kernels if i == 0 or k not in infinite]
-             if name in learners or kernel_N_max is None or N <= kernel_N_max]
-    tables = []
-    bar = tqdm(tasks, desc="sweep", leave=False,
-               disable=_quiet() if progress is None else not progress)
-    data = None
-    for seed, N, m, name in bar:
-        bar.set_postfix_str(f"{name} N={N} m={m} seed={seed}")
-        if data is None or data.N != N or data.seed != seed:
-            data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=seed)
-        if name in learners:
-            t = train_grid(target, name, N=N, m=m, lrs=lrs, weight_decays=weight_decays,
-                           seeds=[seed], epochs=epochs, data=data, device=device, store=store,
-                           progress=False)
-        else:
-            t = fit_kernel(target, name, N=N, m=m, seeds=[seed], ridges=ridges, data=data,
-                           device=device, store=store)
-        tables.append(t)
+    executor = from_environment() if executor is None else executor
+    tasks = sweep_tasks(learners=learners, kernels=kernels, N_values=N_values, m=m,
+                        seeds=seeds, kernel_N_max=kernel_N_max)
+    common = {"target": target, "cache": str(store.root), "n_val": n_val, "n_test": n_test,
+              "lrs": list(lrs), "weight_decays": list(weight_decays), "epochs": epochs,
+              "ridges": list(ridges), "device": device}
+    jobs = [{**common, "task": t, "is_learner": t[3] in learners} for t in tasks]
+    tables = executor.map(run_task, jobs, progress=not _quiet() if progress is None else progress,
+                          describe=lambda j: "{3} N={1} m={2} seed={0}".format(*j["task"]))
     table = mark_selected(pd.concat(tables, ignore_index=True))
     for key, value in (extra_columns or {}).items():
         table[key] = value
@@ -72,3 +87,10 @@ def summarize(table: pd.DataFrame, x: str = "N", rule: str = "val") -> pd.DataFr
     g = c.groupby(["learner", x], sort=False)["test_error"]
     return g.agg(test_error_mean="mean", test_error_min="min", test_error_max="max",
                  seeds="count").reset_index()
+
+
+def cache_report(table: pd.DataFrame) -> str:
+    """One line: how many results came from the cache and how many were computed now."""
+    cached = int(table["cached"].sum()) if "cached" in table else 0
+    return (f"{cached} of {len(table)} results reused from the cache, "
+            f"{len(table) - cached} computed in this run")

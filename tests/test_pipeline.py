@@ -29,6 +29,8 @@ def test_notebook_sources_carry_no_outputs_and_match_their_specs():
         names = set(pipeline.parameters_cell(name))
         spec = {p.name for p in profiles.get_spec(name).params}
         assert names == spec | {"profile", "out_dir"}, name
+        import papermill  # papermill itself must see every parameter
+        assert set(papermill.inspect_notebook(ROOT / "notebooks" / f"{name}.ipynb")) == names
         for profile in profiles.PROFILES:  # every profile is complete and valid
             profiles.resolve(name, profile)
 

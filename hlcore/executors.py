@@ -1,0 +1,66 @@
+"""Where sweep tasks run: in this process (the default, no set-up) or on a Dask cluster.
+
+A task is one batched group of configurations (one learner's whole lr x weight-decay grid at
+one N, width and seed) or one kernel's ridge path. Tasks are independent and write their
+results to the shared result cache, so a killed cluster run resumes like a local one.
+
+Choose with `executor=` in `hlcore.sweep.sweep`, or for whole notebook runs with
+``hl run ... --executor dask --scheduler tcp://HOST:PORT`` (which sets $HL_EXECUTOR and
+$HL_SCHEDULER for the notebook's kernel).
+"""
+from __future__ import annotations
+
+import os
+
+
+class InProcess:
+    """Run tasks one after another here, with a progress bar."""
+
+    name = "in-process"
+
+    def map(self, fn, items, progress: bool = True, describe=str):
+        from tqdm import tqdm
+
+        bar = tqdm(items, desc="sweep", leave=False, disable=not progress)
+        out = []
+        for item in bar:
+            bar.set_postfix_str(describe(item))
+            out.append(fn(item))
+        return out
+
+
+class DaskExecutor:
+    """Submit tasks to a Dask distributed scheduler and gather the results in order."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, client=None):
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - the scale extra is not installed
+            raise ValueError("the Dask executor needs the 'scale' extra: pip install "
+                             "'hlcore[scale]'") from None
+        if client is None and not scheduler:
+            raise ValueError("the Dask executor needs a scheduler address, e.g. "
+                             "tcp://127.0.0.1:8786 (or $HL_SCHEDULER)")
+        self.client = client or Client(scheduler)
+
+    def map(self, fn, items, progress: bool = True, describe=str):
+        from distributed import as_completed
+        from tqdm import tqdm
+
+        futures = self.client.map(fn, items, pure=False)
+        for _ in tqdm(as_completed(futures), total=len(futures), desc="sweep (dask)",
+                      leave=False, disable=not progress):
+            pass
+        return self.client.gather(futures)
+
+
+def from_environment():
+    """The executor named by $HL_EXECUTOR ('in-process' or 'dask', with $HL_SCHEDULER)."""
+    kind = os.environ.get("HL_EXECUTOR", "in-process")
+    if kind in ("in-process", "local", ""):
+        return InProcess()
+    if kind == "dask":
+        return DaskExecutor(os.environ.get("HL_SCHEDULER"))
+    raise ValueError(f"unknown executor {kind!r} in $HL_EXECUTOR; allowed: in-process, dask")

@@ -1,0 +1,49 @@
+"""Sweeps on a real Dask cluster (2 worker processes) give the in-process results."""
+import numpy as np
+import pytest
+
+from hlcore import make_target
+from hlcore.executors import DaskExecutor, InProcess, from_environment
+from hlcore.store import ResultStore
+from hlcore.sweep import sweep
+
+distributed = pytest.importorskip("distributed")
+
+TARGET = make_target("parity-v3", d=10, k=5, g_degree=2)
+KW = dict(learners=["3resnet", "2layer"], kernels=["2layer(NTK-inf)", "3resnet(NTK)"], m=16,
+          seeds=2, epochs=2, lrs=[0.1, 0.2], weight_decays=[0.0], n_val=50, n_test=50,
+          ridges=[1e-2], device="cpu", progress=False)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_matches_in_process_and_resumes(tmp_path):
+    local = sweep(TARGET, N_values=[100, 200], store=ResultStore(tmp_path / "a"),
+                  executor=InProcess(), **KW)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        dask = DaskExecutor(client=client)
+        store = ResultStore(tmp_path / "b")
+        first = sweep(TARGET, N_values=[100], store=store, executor=dask, **KW)
+        remote = sweep(TARGET, N_values=[100, 200], store=store, executor=dask, **KW)
+    assert not first["cached"].any()
+    assert remote[remote["N"] == 100]["cached"].all()       # resumed from the cache
+    assert not remote[remote["N"] == 200]["cached"].any()
+    cols = ["learner", "N", "seed", "lr", "weight_decay", "ridge"]
+    a = local.sort_values(cols, na_position="first").reset_index(drop=True)
+    b = remote.sort_values(cols, na_position="first").reset_index(drop=True)
+    assert list(a["learner"]) == list(b["learner"])
+    assert np.allclose(a["test_error"], b["test_error"], rtol=1e-5)
+    assert list(a["selected_val"]) == list(b["selected_val"])
+
+
+def test_executor_from_environment(monkeypatch):
+    monkeypatch.delenv("HL_EXECUTOR", raising=False)
+    assert isinstance(from_environment(), InProcess)
+    monkeypatch.setenv("HL_EXECUTOR", "spark")
+    with pytest.raises(ValueError, match="unknown executor 'spark'"):
+        from_environment()
+    monkeypatch.setenv("HL_EXECUTOR", "dask")
+    monkeypatch.delenv("HL_SCHEDULER", raising=False)
+    with pytest.raises(ValueError, match="needs a scheduler address"):
+        from_environment()

@@ -1,0 +1,55 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hlcore import make_target
+from hlcore.frobenius import SignNet2, cube, embed, evaluate, frontier
+import pandas as pd
+
+
+def test_embedding_keeps_the_function_and_scales_the_norm_by_sqrt_d_ratio():
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((200, 6))
+    x6, y6 = cube(6)
+    for d_new, m_new in [(6, 200), (40, 200), (40, 1000), (100, 600)]:
+        big = embed(W, d_new, m_new)
+        assert big.shape == (m_new, d_new)
+        assert np.linalg.norm(big) == pytest.approx(np.linalg.norm(W) * math.sqrt(d_new / 6))
+        # the same function: every cube point of d=6, embedded with random other coordinates
+        x = np.concatenate([x6 * math.sqrt(6 / d_new),
+                            rng.choice([-1.0, 1.0], (64, d_new - 6)) / math.sqrt(d_new)], 1)
+        m = len(W)
+        a6 = np.where(np.arange(m) < m // 2, 1.0, -1.0) / math.sqrt(m)
+        a = np.where(np.arange(m_new) < m_new // 2, 1.0, -1.0) / math.sqrt(m_new)
+        assert np.allclose(np.maximum(x @ big.T, 0) @ a, np.maximum(x6 @ W.T, 0) @ a6)
+    with pytest.raises(ValueError, match="multiple of m=200"):
+        embed(W, 40, 300)
+
+
+def test_errors_agree_on_train_and_test_after_embedding():
+    W = np.random.default_rng(1).standard_normal((200, 6))
+    x6, y6 = cube(6)
+    t = make_target("parity6", d=40)
+    x, y = t.sample(20000, seed=0)
+    assert evaluate(embed(W, 40, 400), x, y) == pytest.approx(evaluate(W, x6, y6), rel=0.05)
+
+
+def test_sign_network_matches_its_formula_and_has_half_positive_signs():
+    net = SignNet2(5, 1, 8, [0, 1])
+    assert torch.allclose(net.A0[0, 0], torch.tensor([1.0] * 4 + [-1.0] * 4) / math.sqrt(8))
+    x = torch.randn(3, 5)
+    W = net.weight("W")[1].detach()
+    expect = torch.relu(x @ W.T) @ net.A0[1, 0]
+    assert torch.allclose(net(x)[1, :, 0], expect, atol=1e-6)
+    assert net.frobenius_norms()[1].item() == pytest.approx(W.double().norm().item(), rel=1e-6)
+    with pytest.raises(ValueError, match="m must be even"):
+        SignNet2(5, 1, 7, [0])
+
+
+def test_frontier_is_the_smallest_norm_at_each_error():
+    h = pd.DataFrame({"train_error": [0.5, 0.1, 0.3, 0.05], "frobenius_norm": [10, 30, 5, 50]})
+    f = frontier(h)
+    assert list(f["train_error"]) == [0.05, 0.1, 0.3]
+    assert list(f["frobenius_norm"]) == [50, 30, 5]
