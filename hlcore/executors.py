@@ -49,11 +49,20 @@ class DaskExecutor:
         from distributed import as_completed
         from tqdm import tqdm
 
+        # One PyTorch thread per worker thread: several workers on one machine, each with
+        # PyTorch's default of one thread per core, oversubscribe the cores and crawl.
+        self.client.run(_match_torch_threads)
         futures = self.client.map(fn, items, pure=False)
         for _ in tqdm(as_completed(futures), total=len(futures), desc="sweep (dask)",
                       leave=False, disable=not progress):
             pass
         return self.client.gather(futures)
+
+
+def _match_torch_threads(dask_worker=None):
+    import torch
+
+    torch.set_num_threads(max(1, getattr(dask_worker, "nthreads", 1) or 1))
 
 
 def from_environment():

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .learners import InitScales, Learner
+from .learners import InitScales, Learner, resolve_device
 from .targets import make_target
 from .train import Data, squared_error, train_batched
 
@@ -119,6 +119,7 @@ def hand_made(targets=(0.12, 0.037, 0.011), m: int = 200, d: int = 6, epochs: in
     """Train at (d, m) on the whole cube and keep, for each target error, the smallest-norm
     network that reaches it (checkpoints every 25 epochs are candidates)."""
     x, y = cube(d)
+    device = resolve_device(device)
     data = Data(*[torch.as_tensor(a, dtype=torch.float32, device=device)
                   for a in (x, y, x, y, x, y)], seed=0)
     _, configs, hist, snapshots = train_models(d, m, data, lrs, weight_decays, seeds, epochs,

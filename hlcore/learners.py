@@ -110,9 +110,11 @@ class Learner(nn.Module):
         raise NotImplementedError
 
     def weight(self, name: str) -> torch.Tensor:
-        """The effective weight: initialisation plus the trained displacement, if any."""
+        """The effective weight: initialisation plus its displacement, if it has one. (A
+        displacement counts even while it is frozen: layer-wise training trains W, then V.)"""
         w0 = getattr(self, name + "0")
-        return w0 + getattr(self, name) if name in self.trained else w0
+        delta = self._parameters.get(name)
+        return w0 if delta is None else w0 + delta
 
     def layer(self, name: str, x: torch.Tensor) -> torch.Tensor:
         """relu(W_eff @ (x, 1)) for the weight `name`: x (B, n, p) -> (B, n, m).

@@ -97,6 +97,22 @@ def _tidy_executed(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def _kernel_manager_class():
+    """A kernel manager that talks to the kernel over local IPC sockets (in a temporary
+    folder) instead of TCP: no network port is opened for a notebook run."""
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(Path(tempfile.mkdtemp(prefix="hl-kernel-")) / "k"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 def run_notebook(name: str, profile: str = "quick", overrides: dict | None = None,
                  out_dir: Path | str | None = None, force: bool = False,
                  log=print) -> dict:
@@ -121,7 +137,8 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     try:
         pm.execute_notebook(str(notebook_path(name)), str(tmp / f"{name}.ipynb"),
                             parameters={**params, "out_dir": str(tmp)}, cwd=str(REPO_ROOT),
-                            progress_bar=sys.stderr.isatty(), kernel_name="python3")
+                            progress_bar=sys.stderr.isatty(), kernel_name="python3",
+                            kernel_manager_class=_kernel_manager_class())
         _tidy_executed(tmp / f"{name}.ipynb")
         seconds = time.perf_counter() - t0
         run = {"notebook": name, "profile": profile, "parameters": params,

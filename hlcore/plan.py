@@ -126,6 +126,28 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
             tasks.append(Task("train", "2layer-sign", 50000, min(P["m_values"][-1], 50000), 100,
                               1, configs=grid, epochs=P["epochs"], n_eval=P["n_test"]))
         return tasks
+    if name == "hierarchy":
+        t = make_target(P["target"], alpha=P["alpha"])
+        tasks = [Task("train", "3resnet", P["N"], P["m"], t.d, t.k, configs=P["seeds"],
+                      epochs=P["epochs"], n_eval=P["n_test"] * P["epochs"])]
+        for N in P["N_values"]:
+            for learner in ("3resnet", "3resnet", "3layer"):
+                tasks += [Task("train", learner, N, P["m"], t.d, t.k, configs=len(P["lrs"]),
+                               epochs=P["epochs"], n_eval=P["n_val"] + P["n_test"])
+                          for _ in range(P["seeds"])]
+        return tasks
+    if name == "sample-gap":
+        # the search's worst case: every N of the doubling grid, for every learner and d
+        tasks = []
+        for d in P["d_values"]:
+            t = make_target("theorem2", d=d, k=P["k"], alpha=P["alpha"])
+            N = P["N0"]
+            grid = [N]
+            while N < P["N_max"]:
+                N = min(2 * N, P["N_max"])
+                grid.append(N)
+            tasks += expand(t, P["learners"], P["kernels"], grid, P["m"], P["seeds"])
+        return tasks
     raise ValueError(f"no cost model for notebook {name!r}")
 
 

@@ -189,7 +189,7 @@ WIDTH = NotebookSpec(
                       n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
         "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500, 1000],
                       learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=100,
-                      lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4], seeds=2, n_val=1000,
+                      lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[1e-4], seeds=2, n_val=1000,
                       n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
         "paper": dict(target="parity-v2", alpha=0.3, N=1000,
                       m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
@@ -221,8 +221,8 @@ SENSITIVITY = NotebookSpec(
                       weight_decays=[1e-4], seeds=1, n_val=100, n_test=200, device="cpu"),
         "quick": dict(alpha=0.3, betas=[1.0, 0.5, 0.3, 0.2, 0.0], N=1000,
                       m_values=[200, 500, 1000], map_alphas=[0.1, 0.3, 0.5],
-                      map_betas=[0.1, 0.3, 0.6, 1.0], map_N=3000, map_m=500, epochs=100,
-                      lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4], seeds=2, n_val=1000,
+                      map_betas=[0.1, 0.3, 0.6, 1.0], map_N=5000, map_m=500, epochs=100,
+                      lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[1e-4], seeds=2, n_val=1000,
                       n_test=2000, device="auto"),
         "paper": dict(alpha=0.3, betas=[1.0, 0.5, 0.3, 0.2, 0.0], N=1000,
                       m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
@@ -259,9 +259,9 @@ FROBENIUS = NotebookSpec(
         "smoke": dict(d=10, N=200, m_values=[20], lrs=[0.1], weight_decays=[0.0], epochs=2,
                       seeds=1, n_test=200, hand_epochs=50, N_values=[100, 200], beyond_m=20,
                       panel_b=False, device="cpu"),
-        "quick": dict(d=40, N=5000, m_values=[200, 500, 1000], lrs=[0.05, 0.1, 0.2, 0.5],
-                      weight_decays=[0.0, 1e-4, 1e-3], epochs=100, seeds=1, n_test=5000,
-                      hand_epochs=600, N_values=[1000, 5000, 20000], beyond_m=500,
+        "quick": dict(d=40, N=5000, m_values=[200, 500, 1000],
+                      lrs=[0.05, 0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
+                      epochs=200, seeds=1, n_test=5000, hand_epochs=1500, N_values=[1000, 5000, 20000], beyond_m=500,
                       panel_b=False, device="auto"),
         "paper": dict(d=40, N=5000,
                       m_values=[200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
@@ -272,7 +272,83 @@ FROBENIUS = NotebookSpec(
     },
 )
 
-NOTEBOOKS = {spec.name: spec for spec in (SEPARATION, WIDTH, SENSITIVITY, FROBENIUS)}
+HIERARCHY = NotebookSpec(
+    name="hierarchy",
+    description="Hierarchical learning inside the 3-layer ResNet, epoch by epoch, and joint "
+                "against layer-wise training",
+    params=(
+        Param("target", "str", "target function", choices=tuple(TARGETS)),
+        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        Param("N", "int", "training-set size of the dynamics", min=1),
+        Param("m", "int", "network width", min=1),
+        Param("lr", "float", "learning rate of the dynamics", min=0),
+        Param("weight_decay", "float", "weight decay", min=0),
+        Param("epochs", "int", "SGD epochs (learning rate / 10 at half)", min=1),
+        Param("seeds", "int", "number of seeds", min=1),
+        Param("N_values", "list[int]", "training-set sizes of the layer-wise comparison", min=1),
+        Param("lrs", "list[float]", "learning rates of the comparison (chosen on validation)",
+              min=0),
+        Param("n_val", "int", "validation-set size", min=1),
+        Param("n_test", "int", "held-out set size", min=1),
+        Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
+    ),
+    profiles={
+        "smoke": dict(target="parity-v3", alpha=0.3, N=200, m=32, lr=0.1, weight_decay=1e-4,
+                      epochs=2, seeds=2, N_values=[100, 200], lrs=[0.1], n_val=100, n_test=200,
+                      device="cpu"),
+        "quick": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2, weight_decay=1e-4,
+                      epochs=40, seeds=2, N_values=[2000, 5000, 10000], lrs=[0.1, 0.2, 0.5],
+                      n_val=1000, n_test=2000, device="auto"),
+        "paper": dict(target="parity-v3", alpha=0.3, N=10000, m=1000, lr=0.2,
+                      weight_decay=1e-4, epochs=800, seeds=5,
+                      N_values=[1000, 2000, 5000, 10000, 20000], lrs=paper_grid(1, 3),
+                      n_val=5000, n_test=10000, device="auto"),
+    },
+)
+
+SAMPLE_GAP = NotebookSpec(
+    name="sample-gap",
+    description="The sample-complexity gap on Theorem 2's hard instance, and how it grows "
+                "with the dimension d",
+    params=(
+        Param("k", "int", "number of coordinates multiplied by G (the theorem needs k >= 4)",
+              min=2),
+        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        Param("d_values", "list[int]", "input dimensions", min=2),
+        Param("threshold_fraction", "float", "threshold as a fraction of k alpha^2 (the error "
+              "of predicting F alone)", min=0),
+        Param("N0", "int", "first N of the search", min=1),
+        Param("N_max", "int", "largest N of the search", min=1),
+        Param("refine", "int", "bisection steps after the doubling", min=0),
+        Param("m", "int", "network width", min=1),
+        Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS),
+        Param("kernels", "list[str]", "kernels fitted by ridge regression",
+              choices=KERNEL_NAMES),
+        *_TRAIN, _RIDGES,
+    ),
+    profiles={
+        "smoke": dict(k=4, alpha=0.3, d_values=[6, 8], threshold_fraction=0.25, N0=50,
+                      N_max=200, refine=0, m=32, learners=["3resnet"],
+                      kernels=["2layer(NTK-inf)"], epochs=2, lrs=[0.1], weight_decays=[1e-4],
+                      seeds=1, n_val=100, n_test=200, ridges=[1e-3], device="cpu"),
+        "quick": dict(k=4, alpha=0.3, d_values=[8, 12, 16, 24], threshold_fraction=0.25,
+                      N0=32, N_max=16000, refine=1, m=500, learners=["3resnet", "2layer"],
+                      kernels=["2layer(NTK-inf)", "2layer(last-inf)"], epochs=100,
+                      lrs=[0.1, 0.5, 2.0], weight_decays=[1e-4], seeds=1, n_val=1000,
+                      n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+        "paper": dict(k=4, alpha=0.3, d_values=[8, 12, 16, 24, 32, 48, 64],
+                      threshold_fraction=0.25, N0=32, N_max=64000, refine=2, m=1000,
+                      learners=["3resnet", "3layer", "2layer"],
+                      kernels=["2layer(NTK-inf)", "2layer(last-inf)", "3resnet(NTK-inf)",
+                               "3layer(NTK-inf)"],
+                      epochs=800, lrs=paper_grid(0, 3), weight_decays=paper_grid(2, 6) + [0.0],
+                      seeds=3, n_val=5000, n_test=10000,
+                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+    },
+)
+
+NOTEBOOKS = {spec.name: spec for spec in (SEPARATION, WIDTH, SENSITIVITY, FROBENIUS, HIERARCHY,
+                                          SAMPLE_GAP)}
 
 
 def get_spec(name: str) -> NotebookSpec:

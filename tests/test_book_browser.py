@@ -46,3 +46,35 @@ def test_the_check_catches_a_broken_image(book, tmp_path):
     images[0].write_bytes(b"not a png")
     report = check_book(broken)
     assert any("image did not load" in p for p in report["problems"])
+
+
+def test_report_numbers_come_from_the_runs(book, tmp_path):
+    """Change one stored result (a glued verdict in a cached run) and rebuild: the report
+    page must show the new value."""
+    import nbformat
+
+    runs = sorted((book.parent.parent / "cache" / "runs").glob("separation-*"))
+    assert runs, "the smoke build should have cached the separation run"
+    nb_path = runs[-1] / "separation.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("metadata", {}).get("scrapbook", {}).get("name") == "separation.verdict":
+                for key in out["data"]:
+                    if key.endswith("text/plain"):
+                        out["data"][key] = repr("SENTINEL-VERDICT")
+                        changed = True
+    assert changed
+    nbformat.write(nb, nb_path)
+    old = os.environ.get("HL_CACHE")
+    os.environ["HL_CACHE"] = str(book.parent.parent / "cache")
+    try:
+        html = pipeline.build_book("smoke", path_output=tmp_path, log=lambda *a, **k: None)
+    finally:
+        if old is None:
+            os.environ.pop("HL_CACHE")
+        else:
+            os.environ["HL_CACHE"] = old
+    assert "SENTINEL-VERDICT" in (html / "book" / "report.html").read_text()
+    assert "SENTINEL-VERDICT" not in (book / "book" / "report.html").read_text()

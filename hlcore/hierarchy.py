@@ -1,0 +1,111 @@
+"""Watching hierarchical learning: what each block of the 3-layer ResNet learns, epoch by epoch,
+and joint against layer-wise training.
+
+For the Section 6 ResNet, out(x) = out1(x) + r(x) with out1 = A relu((W0+W)(x,1)) (the lower
+block) and r(x) = A relu((V0+V)(out1(x),1)) (the residual branch). On held-out data we record:
+
+* ``F_error``: mean ||out1(x) - beta F(x)||^2, how well the lower block carries the base signal;
+* ``G_error``: mean ||r(x) - alpha G(F(x))||^2, how well the branch carries the composite one;
+* ``F_captured`` / ``G_captured``: the regression coefficient of out1_j on beta F_j (of r_j on
+  alpha G_j), averaged over outputs j: 1 means that output is fully carried by that block;
+* ``test_error``: the usual mean ||out(x) - y||^2.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .learners import make_learner
+from .train import Data, squared_error, train_batched
+
+
+def _projection(pred: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+    """Per configuration, the mean over outputs of <pred_j, ref_j> / <ref_j, ref_j>."""
+    num = (pred * ref).sum(dim=1)
+    den = (ref * ref).sum(dim=0).clamp_min(1e-12)
+    return (num / den).mean(dim=1)
+
+
+def block_metrics(model, target, x: torch.Tensor, chunk: int = 4096) -> dict:
+    """The metrics above for every configuration of a batched ResNet (B,) on inputs x."""
+    xs = x.double().cpu().numpy()
+    f = target.F(xs)
+    ref_f = torch.as_tensor(target.beta * f, dtype=x.dtype, device=x.device)
+    ref_g = torch.as_tensor(target.alpha * target.G(f), dtype=x.dtype, device=x.device)
+    with torch.no_grad():
+        out1 = torch.cat([model.out1(x[i:i + chunk]) for i in range(0, len(x), chunk)], dim=1)
+        out = torch.cat([model(x[i:i + chunk]) for i in range(0, len(x), chunk)], dim=1)
+    branch = out - out1
+    y = ref_f + ref_g
+    mean_sq = lambda t: t.double().pow(2).sum(dim=2).mean(dim=1)  # noqa: E731
+    return {"test_error": mean_sq(out - y), "F_error": mean_sq(out1 - ref_f),
+            "G_error": mean_sq(branch - ref_g), "F_captured": _projection(out1, ref_f),
+            "G_captured": _projection(branch, ref_g)}
+
+
+def dynamics(target, *, N: int, m: int, lr: float, weight_decay: float, seeds, epochs: int,
+             n_test: int = 2000, device="cpu", every: int = 1) -> pd.DataFrame:
+    """Train 3resnet (one configuration per seed, batched) and record the block metrics on
+    held-out data every `every` epochs. One row per (seed, epoch)."""
+    seeds = list(seeds)
+    rows = []
+    data = Data.sample(target, N, n_val=1, n_test=n_test, seed=0, device=device)
+    model = make_learner("3resnet", target.d, target.k, m, seeds, device=data.x_train.device)
+
+    def record(epoch, net):
+        if (epoch + 1) % every and epoch + 1 != epochs:
+            return
+        metrics = block_metrics(net, target, data.x_test)
+        for b, seed in enumerate(seeds):
+            rows.append({"learner": "3resnet", "seed": seed, "epoch": epoch + 1, "N": N,
+                         "m": m, **{k: float(v[b]) for k, v in metrics.items()}})
+
+    record(-1, model)  # epoch 0: the initialisation
+    train_batched(model, data, [lr] * len(seeds), [weight_decay] * len(seeds), epochs=epochs,
+                  callback=record, progress=False)
+    return pd.DataFrame(rows)
+
+
+def first_epoch(table: pd.DataFrame, column: str, level: float) -> float:
+    """Mean over seeds of the first epoch at which `column` reaches `level` (nan if never)."""
+    hits = [g[g[column] >= level]["epoch"].min() for _, g in table.groupby("seed")]
+    return float(np.nanmean([np.nan if pd.isna(h) else h for h in hits]))
+
+
+def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decay: float, seeds,
+                 epochs: int, n_val: int, n_test: int, device="cpu") -> pd.DataFrame:
+    """Test error of one training scheme, the learning rate chosen on validation per seed:
+
+    * ``joint``: 3resnet, W and V trained together (the paper's protocol);
+    * ``layer-wise``: 3resnet, first W alone (V frozen at its initialisation) for half the
+      epochs, then V alone (W frozen) for the other half, each half with its own step decay;
+    * ``3layer``: the fully connected network without the skip connection, trained jointly.
+    """
+    rows = []
+    for seed in seeds:
+        data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=seed, device=device)
+        configs = list(lrs)
+        learner = "3layer" if scheme == "3layer" else "3resnet"
+        model = make_learner(learner, target.d, target.k, m, [seed] * len(configs),
+                             device=data.x_train.device)
+        wds = [weight_decay] * len(configs)
+        if scheme == "layer-wise":
+            half = max(1, epochs // 2)
+            model.trained = ("W",)
+            res = train_batched(model, data, configs, wds, epochs=half, progress=False)
+            model.trained = ("V",)
+            res2 = train_batched(model, data, configs, wds, epochs=max(1, epochs - half),
+                                 progress=False)
+            diverged = res["diverged"] | res2["diverged"]
+        else:
+            diverged = train_batched(model, data, configs, wds, epochs=epochs,
+                                     progress=False)["diverged"]
+        val = squared_error(model, data.x_val, data.y_val).cpu()
+        test = squared_error(model, data.x_test, data.y_test).cpu()
+        val[diverged] = float("inf")
+        b = int(torch.argmin(val))
+        rows.append({"learner": scheme, "N": N, "m": m, "seed": seed, "lr": configs[b],
+                     "weight_decay": weight_decay, "epochs": epochs,
+                     "val_error": float(val[b]), "test_error": float(test[b])})
+    return pd.DataFrame(rows)
