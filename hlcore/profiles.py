@@ -150,7 +150,7 @@ SEPARATION = NotebookSpec(
                                "2layer(NTK)", "2layer(NTK-inf)", "3resnet(NTK-inf)",
                                "3layer(NTK-inf)"],
                       epochs=40, lrs=[0.1, 0.2, 0.5], weight_decays=[1e-4], seeds=2,
-                      n_val=1000, n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+                      n_val=1000, n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         "paper": dict(target="parity-v3", alpha=0.3,
                       N_values=[500, 1000, 2000, 5000, 10000, 20000], m=1000,
                       kernel_N_max=20000,
@@ -161,7 +161,7 @@ SEPARATION = NotebookSpec(
                                                            "3resnet(NTK-inf)"],
                       epochs=800, lrs=paper_grid(1, 4), weight_decays=paper_grid(2, 6) + [0.0],
                       seeds=5, n_val=5000, n_test=10000,
-                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
     },
 )
 
@@ -190,12 +190,12 @@ WIDTH = NotebookSpec(
         "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500, 1000],
                       learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=100,
                       lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[1e-4], seeds=2, n_val=1000,
-                      n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+                      n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         "paper": dict(target="parity-v2", alpha=0.3, N=1000,
                       m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
                       learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
                       lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0], seeds=5,
-                      n_val=5000, n_test=10000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+                      n_val=5000, n_test=10000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
                       device="auto"),
     },
 )
@@ -335,7 +335,7 @@ SAMPLE_GAP = NotebookSpec(
                       N0=32, N_max=16000, refine=1, m=500, learners=["3resnet", "2layer"],
                       kernels=["2layer(NTK-inf)", "2layer(last-inf)"], epochs=100,
                       lrs=[0.1, 0.5, 2.0], weight_decays=[1e-4], seeds=1, n_val=1000,
-                      n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+                      n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         "paper": dict(k=4, alpha=0.3, d_values=[8, 12, 16, 24, 32, 48, 64],
                       threshold_fraction=0.25, N0=32, N_max=64000, refine=2, m=1000,
                       learners=["3resnet", "3layer", "2layer"],
@@ -343,7 +343,7 @@ SAMPLE_GAP = NotebookSpec(
                                "3layer(NTK-inf)"],
                       epochs=800, lrs=paper_grid(0, 3), weight_decays=paper_grid(2, 6) + [0.0],
                       seeds=3, n_val=5000, n_test=10000,
-                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], device="auto"),
+                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
     },
 )
 

@@ -16,19 +16,23 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def book(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("book")
+def build_with_cache(cache: Path, out: Path) -> Path:
+    """Build the smoke book with its own result cache, restoring $HL_CACHE afterwards."""
     old = os.environ.get("HL_CACHE")
-    os.environ["HL_CACHE"] = str(tmp / "cache")
+    os.environ["HL_CACHE"] = str(cache)
     try:
-        html = pipeline.build_book("smoke", path_output=tmp, log=lambda *a, **k: None)
+        return pipeline.build_book("smoke", path_output=out, log=lambda *a, **k: None)
     finally:
         if old is None:
             os.environ.pop("HL_CACHE")
         else:
             os.environ["HL_CACHE"] = old
-    return html
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("book")
+    return build_with_cache(tmp / "cache", tmp)
 
 
 def test_every_page_loads_cleanly_in_chromium(book):
@@ -67,14 +71,6 @@ def test_report_numbers_come_from_the_runs(book, tmp_path):
                         changed = True
     assert changed
     nbformat.write(nb, nb_path)
-    old = os.environ.get("HL_CACHE")
-    os.environ["HL_CACHE"] = str(book.parent.parent / "cache")
-    try:
-        html = pipeline.build_book("smoke", path_output=tmp_path, log=lambda *a, **k: None)
-    finally:
-        if old is None:
-            os.environ.pop("HL_CACHE")
-        else:
-            os.environ["HL_CACHE"] = old
+    html = build_with_cache(book.parent.parent / "cache", tmp_path)
     assert "SENTINEL-VERDICT" in (html / "book" / "report.html").read_text()
     assert "SENTINEL-VERDICT" not in (book / "book" / "report.html").read_text()
