@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .store import ResultStore
-from .sweep import run_task
+from .sweep import make_job, run_task
 from .train import mark_selected
 
 
@@ -23,11 +23,10 @@ def chosen_test_error(target, name: str, N: int, seed: int, *, m: int, lrs, weig
                epochs: int, ridges, n_val: int, n_test: int, is_learner: bool, device="auto",
                store: ResultStore | None = None) -> float:
     """Test error of the configuration chosen on validation, for one (learner, N, seed)."""
-    store = ResultStore() if store is None else store
-    job = {"task": (seed, N, m, name), "target": target, "cache": str(store.root),
-           "n_val": n_val, "n_test": n_test, "lrs": list(lrs),
-           "weight_decays": list(weight_decays), "epochs": epochs, "ridges": list(ridges),
-           "device": device, "is_learner": is_learner}
+    job = make_job(target, (seed, N, m, name), is_learner=is_learner,
+                   store=ResultStore() if store is None else store, n_val=n_val,
+                   n_test=n_test, lrs=lrs, weight_decays=weight_decays, epochs=epochs,
+                   ridges=ridges, device=device)
     table = mark_selected(run_task(job))
     chosen = table[table["selected_val"]]
     return float(chosen["test_error"].iloc[0]) if len(chosen) else math.inf

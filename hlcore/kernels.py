@@ -403,12 +403,12 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
         raise ValueError(f"kernel {name!r} is finite-width: give its width m")
     check_positive_int("N", N)
     dev = resolve_device(device)
-    if data is None:
-        check_fits(N, n_val + n_test)
-        data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed)
-    elif data.N != N:
+    if data is not None and data.N != N:
         raise ValueError(f"data has N={data.N} training samples but N={N} was asked for")
-    check_fits(N, len(data.x_val) + len(data.x_test))
+    # before any sampling: a system too large for memory fails at once
+    check_fits(N, n_val + n_test if data is None else len(data.x_val) + len(data.x_test))
+    if data is None:
+        data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed)
     as64 = lambda t: t.detach().double().cpu().numpy()  # noqa: E731
     X = {s: as64(getattr(data, "x_" + s)) for s in ("train", "val", "test")}
     Y = {s: as64(getattr(data, "y_" + s)) for s in ("train", "val", "test")}

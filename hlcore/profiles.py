@@ -94,6 +94,11 @@ class Param:
 
 KERNEL_NAMES = tuple(f"{b}({k})" for b in BASE_LEARNERS for k in KINDS)
 
+# Parameters that several notebooks share, declared once.
+_TARGET = Param("target", "str", "target function", choices=tuple(TARGETS))
+_ALPHA = Param("alpha", "float", "weight of the composite signal G(F)", min=0)
+_LEARNERS = Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS)
+
 
 @dataclass(frozen=True)
 class NotebookSpec:
@@ -120,6 +125,8 @@ _TRAIN = (
     Param("n_test", "int", "test-set size", min=1),
     Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
 )
+_KERNELS = Param("kernels", "list[str]", "kernels fitted by ridge regression",
+                 choices=KERNEL_NAMES)
 _RIDGES = Param("ridges", "list[float]", "kernel ridge values, relative to the kernel's "
                 "diagonal", min=0)
 
@@ -128,13 +135,10 @@ SEPARATION = NotebookSpec(
     description="Test error against the number of samples N: 3resnet vs fully connected "
                 "networks vs kernels (parity-v3)",
     params=(
-        Param("target", "str", "target function", choices=tuple(TARGETS)),
-        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        _TARGET, _ALPHA,
         Param("N_values", "list[int]", "training-set sizes", min=1),
         Param("m", "int", "network width", min=1),
-        Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS),
-        Param("kernels", "list[str]", "kernels fitted by ridge regression",
-              choices=KERNEL_NAMES),
+        _LEARNERS, _KERNELS,
         Param("kernel_N_max", "int", "largest N at which kernels are fitted (cost ~ N^3)",
               min=1),
         *_TRAIN, _RIDGES,
@@ -173,13 +177,10 @@ WIDTH = NotebookSpec(
     description="Test error against the width m at N = 1000 (v2 Figure 2(a), parity-v2), "
                 "with the paper's points overlaid",
     params=(
-        Param("target", "str", "target function", choices=tuple(TARGETS)),
-        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        _TARGET, _ALPHA,
         Param("N", "int", "training-set size", min=1),
         Param("m_values", "list[int]", "network widths", min=1),
-        Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS),
-        Param("kernels", "list[str]", "kernels fitted by ridge regression",
-              choices=KERNEL_NAMES),
+        _LEARNERS, _KERNELS,
         *_TRAIN, _RIDGES,
     ),
     profiles={
@@ -277,8 +278,7 @@ HIERARCHY = NotebookSpec(
     description="Hierarchical learning inside the 3-layer ResNet, epoch by epoch, and joint "
                 "against layer-wise training",
     params=(
-        Param("target", "str", "target function", choices=tuple(TARGETS)),
-        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        _TARGET, _ALPHA,
         Param("N", "int", "training-set size of the dynamics", min=1),
         Param("m", "int", "network width", min=1),
         Param("lr", "float", "learning rate of the dynamics", min=0),
@@ -313,7 +313,7 @@ SAMPLE_GAP = NotebookSpec(
     params=(
         Param("k", "int", "number of coordinates multiplied by G (the theorem needs k >= 4)",
               min=2),
-        Param("alpha", "float", "weight of the composite signal G(F)", min=0),
+        _ALPHA,
         Param("d_values", "list[int]", "input dimensions", min=2),
         Param("threshold_fraction", "float", "threshold as a fraction of k alpha^2 (the error "
               "of predicting F alone)", min=0),
@@ -321,9 +321,7 @@ SAMPLE_GAP = NotebookSpec(
         Param("N_max", "int", "largest N of the search", min=1),
         Param("refine", "int", "bisection steps after the doubling", min=0),
         Param("m", "int", "network width", min=1),
-        Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS),
-        Param("kernels", "list[str]", "kernels fitted by ridge regression",
-              choices=KERNEL_NAMES),
+        _LEARNERS, _KERNELS,
         *_TRAIN, _RIDGES,
     ),
     profiles={

@@ -19,6 +19,15 @@ def sweep_tasks(*, learners=(), kernels=(), N_values, m, seeds: int,
             if name in learners or kernel_N_max is None or N <= kernel_N_max]
 
 
+def make_job(target, task: tuple, *, is_learner: bool, store: ResultStore, n_val: int,
+             n_test: int, lrs, weight_decays, epochs: int, ridges, device) -> dict:
+    """A task with everything `run_task` needs, as plain picklable values."""
+    return {"task": task, "is_learner": is_learner, "target": target, "cache": str(store.root),
+            "n_val": n_val, "n_test": n_test, "lrs": list(lrs),
+            "weight_decays": list(weight_decays), "epochs": epochs, "ridges": list(ridges),
+            "device": device}
+
+
 def run_task(job: dict) -> pd.DataFrame:
     """One task: a learner's whole grid, or a kernel's ridge path, at one (seed, N, m).
     Top-level and built from plain values, so that it can run in another process."""
@@ -53,10 +62,9 @@ def sweep(target, *, learners=(), kernels=(), N_values, m, seeds: int, epochs: i
     executor = from_environment() if executor is None else executor
     tasks = sweep_tasks(learners=learners, kernels=kernels, N_values=N_values, m=m,
                         seeds=seeds, kernel_N_max=kernel_N_max)
-    common = {"target": target, "cache": str(store.root), "n_val": n_val, "n_test": n_test,
-              "lrs": list(lrs), "weight_decays": list(weight_decays), "epochs": epochs,
-              "ridges": list(ridges), "device": device}
-    jobs = [{**common, "task": t, "is_learner": t[3] in learners} for t in tasks]
+    jobs = [make_job(target, t, is_learner=t[3] in learners, store=store, n_val=n_val,
+                     n_test=n_test, lrs=lrs, weight_decays=weight_decays, epochs=epochs,
+                     ridges=ridges, device=device) for t in tasks]
     tables = executor.map(run_task, jobs, progress=not _quiet() if progress is None else progress,
                           describe=lambda j: "{3} N={1} m={2} seed={0}".format(*j["task"]))
     table = mark_selected(pd.concat(tables, ignore_index=True))

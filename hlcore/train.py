@@ -204,14 +204,14 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                   for split in ("train", "val", "test")}
         for b, (seed, lr, wd) in enumerate(group):
             div = bool(res["diverged"][b])
-            done[group[b]] = row = {**target.params(), "learner": learner, "fit": "sgd", "N": N, "m": m,
-                         "seed": seed, "data_seed": data.seed, "lr": lr, "weight_decay": wd,
-                         "epochs": epochs, "ridge": math.nan, "batch_size": batch_size,
-                         **{f"{s}_error": math.nan if div else float(e[b])
-                            for s, e in errors.items()},
-                         "final_train_loss": float(res["loss_history"][-1, b]),
-                         "diverged": div, "seconds": res["seconds"] / len(group),
-                         "group_seconds": res["seconds"], "group_size": len(group)}
+            done[group[b]] = row = {
+                **target.params(), "learner": learner, "fit": "sgd", "N": N, "m": m,
+                "seed": seed, "data_seed": data.seed, "lr": lr, "weight_decay": wd,
+                "epochs": epochs, "ridge": math.nan, "batch_size": batch_size,
+                **{f"{s}_error": math.nan if div else float(e[b]) for s, e in errors.items()},
+                "final_train_loss": float(res["loss_history"][-1, b]),
+                "diverged": div, "seconds": res["seconds"] / len(group),
+                "group_seconds": res["seconds"], "group_size": len(group)}
             if store is not None:
                 store.put(config_spec(group[b]), [row])
             row["cached"] = False
