@@ -106,12 +106,14 @@ class FiniteKernel:
             feats.append(hidden[0])
         return feats
 
-    def feature_matrix(self, X) -> np.ndarray:
-        """For X(last): the float64 features whose inner products are the kernel."""
+    def feature_matrix(self, X):
+        """For X(last): the float64 features whose inner products are the kernel (a tensor on
+        the kernel's device, or a NumPy array for array input)."""
         if self.kind != "last":
             raise ValueError("explicit features are only kept for X(last) kernels")
         parts = [self.features(X[i:i + self.block])[0] for i in range(0, len(X), self.block)]
-        return torch.cat(parts).double().cpu().numpy() / math.sqrt(self.growth)
+        out = torch.cat(parts).double() / math.sqrt(self.growth)
+        return out if isinstance(X, torch.Tensor) else out.cpu().numpy()
 
     def _block(self, f1, f2) -> torch.Tensor:
         if self.kind == "last":
@@ -123,43 +125,66 @@ class FiniteKernel:
             total = total + f1[-1] @ f2[-1].T
         return total
 
-    def __call__(self, X1, X2=None) -> np.ndarray:
+    def __call__(self, X1, X2=None):
+        """The float64 kernel matrix: a torch tensor on the kernel's device for tensor inputs,
+        a NumPy array for array inputs."""
+        numpy_in = not isinstance(X1, torch.Tensor)
         same = X2 is None
         X2 = X1 if same else X2
-        out = np.empty((len(X1), len(X2)))
+        out = torch.empty(len(X1), len(X2), dtype=torch.float64, device=self.model.A0.device)
         cols = [self.features(X2[j:j + self.block]) for j in range(0, len(X2), self.block)]
         for i in range(0, len(X1), self.block):
             f1 = cols[i // self.block] if same else self.features(X1[i:i + self.block])
             for jb, f2 in enumerate(cols):
                 j = jb * self.block
-                out[i:i + self.block, j:j + self.block] = (self._block(f1, f2).double().cpu()
-                                                           .numpy() / self.growth)
-        return out
+                out[i:i + self.block, j:j + self.block] = self._block(f1, f2).double() / self.growth
+        return out.cpu().numpy() if numpy_in else out
 
 
 # ---------------------------------------------------------------------------------------------
 # Infinite width: closed forms (arc-cosine recursions), Monte Carlo over 3resnet's bottleneck
 # ---------------------------------------------------------------------------------------------
 
-def _cos_angle(s12, s11, s22):
-    return np.clip(s12 / np.sqrt(s11 * s22), -1.0, 1.0)
+def _acos(c):
+    return torch.arccos(c) if isinstance(c, torch.Tensor) else np.arccos(c)
 
+
+def _sin(t):
+    return torch.sin(t) if isinstance(t, torch.Tensor) else np.sin(t)
+
+
+def _cos_angle(s12, s11, s22):
+    return (s12 / (s11 * s22) ** 0.5).clip(-1.0, 1.0)
+
+
+# The functions below take NumPy arrays or torch tensors (the kernels run in torch, on the
+# learner's device; the bottleneck's Monte Carlo table in NumPy).
 
 def kappa0(s12, s11, s22):
     """P(u > 0, u' > 0) for (u, u') centred Gaussian with covariance [[s11, s12], [s12, s22]]."""
-    return (math.pi - np.arccos(_cos_angle(s12, s11, s22))) / (2 * math.pi)
+    return (math.pi - _acos(_cos_angle(s12, s11, s22))) / (2 * math.pi)
 
 
 def kappa1(s12, s11, s22):
     """E[relu(u) relu(u')] for the same Gaussian pair (the arc-cosine kernel of degree 1)."""
     c = _cos_angle(s12, s11, s22)
-    theta = np.arccos(c)
-    return np.sqrt(s11 * s22) * (np.sin(theta) + (math.pi - theta) * c) / (2 * math.pi)
+    theta = _acos(c)
+    return (s11 * s22) ** 0.5 * (_sin(theta) + (math.pi - theta) * c) / (2 * math.pi)
 
 
 def relu_means(s11, s22):
     """E[relu(u)] E[relu(u')] for independent centred u, u' of variances s11, s22."""
-    return np.sqrt(s11 * s22) / (2 * math.pi)
+    return (s11 * s22) ** 0.5 / (2 * math.pi)
+
+
+def _interp_uniform(r, values: np.ndarray):
+    """Linear interpolation of `values` tabulated on linspace(0, 1, len(values)) at r (a
+    tensor in [0, 1]): np.interp for a uniform grid, on r's device."""
+    v = torch.as_tensor(values, dtype=r.dtype, device=r.device)
+    pos = r * (len(v) - 1)
+    lo = pos.floor().long().clamp(0, len(v) - 2)
+    frac = pos - lo
+    return v[lo] * (1 - frac) + v[lo + 1] * frac
 
 
 class InfiniteKernel:
@@ -168,7 +193,7 @@ class InfiniteKernel:
     the formulas against Monte Carlo estimates from finite networks)."""
 
     def __init__(self, learner: str, kind: str, d: int, k: int, *, w_std: float | None = None,
-                 m: int | None = None, mc_samples: int = 20000, seed: int = 0):
+                 m: int | None = None, mc_samples: int = 20000, seed: int = 0, device="cpu"):
         check_choice("kernel kind", kind, ("last-inf", "NTK-inf"))
         check_choice("learner", learner, tuple(LEARNERS))
         self.learner, self.kind, self.d, self.k = learner, kind, d, k
@@ -176,26 +201,30 @@ class InfiniteKernel:
         self.m = m
         self.inv_m = 0.0 if m is None else 1.0 / m
         self.mc_samples, self.seed = mc_samples, seed
+        self.device = torch.device(device)
         self._table = None
 
     # Each hidden layer's pre-activation covariance, given its input's covariance.
     def _first(self, X1, X2):
         dot = X1 @ X2.T
-        n1 = np.einsum("ij,ij->i", X1, X1)[:, None]
-        n2 = np.einsum("ij,ij->i", X2, X2)[None, :]
+        n1 = (X1 * X1).sum(1)[:, None]
+        n2 = (X2 * X2).sum(1)[None, :]
         return (dot, self.w2 * dot + self.inv_m, self.w2 * n1 + self.inv_m,
                 self.w2 * n2 + self.inv_m)
 
-    def __call__(self, X1, X2=None, block_elements: int = 2**24) -> np.ndarray:
-        """The kernel matrix, computed in blocks of rows: memory stays at the output matrix
-        plus a few temporaries of about `block_elements` entries."""
-        X1 = np.asarray(X1, dtype=np.float64)
-        X2 = X1 if X2 is None else np.asarray(X2, dtype=np.float64)
-        out = np.empty((len(X1), len(X2)))
+    def __call__(self, X1, X2=None, block_elements: int = 2**24):
+        """The float64 kernel matrix, computed in torch on the kernel's device in blocks of rows
+        (memory: the output plus temporaries of about `block_elements` entries). Tensor inputs
+        give a tensor on that device, array inputs a NumPy array."""
+        numpy_in = not isinstance(X1, torch.Tensor)
+        as_t = lambda a: torch.as_tensor(a, dtype=torch.float64).to(self.device)  # noqa: E731
+        X1 = as_t(X1)
+        X2 = X1 if X2 is None else as_t(X2)
+        out = torch.empty(len(X1), len(X2), dtype=torch.float64, device=self.device)
         step = max(1, block_elements // max(1, len(X2)))
         for i in range(0, len(X1), step):
             out[i:i + step] = self._block(X1[i:i + step], X2)
-        return out
+        return out.cpu().numpy() if numpy_in else out
 
     def _block(self, X1, X2) -> np.ndarray:
         dot, s12, s11, s22 = self._first(X1, X2)
@@ -225,20 +254,20 @@ class InfiniteKernel:
         """Section 6's ResNet: out1 = A relu(W0 (x,1)) is, as m grows, k independent Gaussian
         processes with covariance kappa1; the second block sees (out1, 1)."""
         c1, c2 = s11[:, 0] / 2, s22[0, :] / 2  # variance of each out1 coordinate
-        if np.ptp(np.concatenate([c1, c2])) > 1e-9 * max(1.0, c1.max()):
+        both = torch.cat([c1, c2])
+        if float(both.max() - both.min()) > 1e-9 * max(1.0, float(c1.max())):
             raise ValueError("3resnet's infinite-width kernel is tabulated for inputs of one "
                              "norm (all the book's targets); these inputs have several norms")
         c = float(c1[0])
-        rho = np.clip(k1 / c, 0.0, 1.0)
+        rho = (k1 / c).clamp(0.0, 1.0)
         table = self._bottleneck_table(c)
-        grid = table["rho"]
         if ntk:
-            return k0 * (dot + 1) + np.interp(rho, grid, table["ntk"])
-        out = k1.copy()
+            return k0 * (dot + 1) + _interp_uniform(rho, table["ntk"])
+        out = k1.clone()
         if self.m is not None:  # the O(1/sqrt(m)) cross terms and the O(1/m) h2 . h2' term
             out += (relu_means(s11, table["norm"] ** 2 * self.inv_m)
                     + relu_means(s22, table["norm"] ** 2 * self.inv_m)
-                    + self.inv_m * np.interp(rho, grid, table["h2"]))
+                    + self.inv_m * _interp_uniform(rho, table["h2"]))
         return out
 
     def _bottleneck_table(self, c: float, points: int = 201) -> dict:
@@ -269,7 +298,8 @@ def make_kernel(name: str, d: int, k: int, *, m: int | None = None, seed: int = 
     (finite width m, network drawn from `seed`) or '3layer(NTK-inf)' (m is ignored)."""
     base, kind = parse_kernel_name(name)
     if kind.endswith("-inf"):
-        return InfiniteKernel(base, kind, d, k, w_std=(init or InitScales()).w_std, seed=seed)
+        return InfiniteKernel(base, kind, d, k, w_std=(init or InitScales()).w_std, seed=seed,
+                              device=device)
     if m is None:
         raise ValueError(f"kernel {name!r} is finite-width: give its width m")
     return FiniteKernel(base, kind, d, k, m, seed, init=init, device=device)
@@ -283,8 +313,12 @@ def make_kernel(name: str, d: int, k: int, *, m: int | None = None, seed: int = 
 DEFAULT_RIDGES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 
 
-def available_memory() -> int:
-    """Bytes of memory available now (Linux /proc/meminfo; a conservative guess elsewhere)."""
+def available_memory(device="cpu") -> int:
+    """Bytes of memory available now on `device`: free GPU memory for CUDA, else the host's
+    (Linux /proc/meminfo; a conservative guess elsewhere)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -295,56 +329,78 @@ def available_memory() -> int:
     return 8 * 2**30
 
 
-def max_kernel_n(n_eval: int = 0, memory: int | None = None) -> int:
+def max_kernel_n(n_eval: int = 0, memory: int | None = None, device="cpu") -> int:
     """The largest N whose ridge path fits in memory: the N x N kernel, one working copy for
     the factorisation and the (n_eval x N) evaluation kernels, all float64, with 20 % slack."""
-    memory = available_memory() if memory is None else memory
+    memory = available_memory(device) if memory is None else memory
     # 8 * (2 N^2 + n_eval N) <= 0.8 memory
     a, b, c = 16.0, 8.0 * n_eval, -0.8 * memory
     return int((-b + math.sqrt(b * b - 4 * a * c)) / (2 * a))
 
 
-def check_fits(N: int, n_eval: int = 0) -> None:
-    limit = max_kernel_n(n_eval)
+def check_fits(N: int, n_eval: int = 0, device="cpu") -> None:
+    limit = max_kernel_n(n_eval, device=device)
     if N > limit:
         need = 8 * (2 * N * N + n_eval * N) / 2**30
+        where = "this GPU" if torch.device(device).type == "cuda" else "this machine"
         raise MemoryError(f"kernel ridge regression with N={N} needs about {need:.1f} GiB "
-                          f"(two N x N float64 matrices); this machine has room for N <= "
+                          f"(two N x N float64 matrices); {where} has room for N <= "
                           f"{limit} now")
 
 
-def ridge_path(K: np.ndarray, Y: np.ndarray, K_evals: dict, ridges=DEFAULT_RIDGES,
-               relative: bool = True) -> list[dict]:
-    """Solve (K + lambda I) C = Y for every ridge value and predict K_eval @ C for each
-    evaluation set. One working copy of K is reused across the path (Cholesky per ridge value:
-    at our sizes it measures several times faster than one eigendecomposition for the path).
+def _as_tensor64(a, device=None) -> torch.Tensor:
+    t = a if isinstance(a, torch.Tensor) else torch.from_numpy(np.asarray(a, dtype=np.float64))
+    return t.to(device=device if device is not None else t.device, dtype=torch.float64)
 
-    Returns [{"ridge": r, "preds": {name: array}}]; a ridge value whose system is not positive
-    definite is skipped with a warning, and if every value fails a ValueError says so."""
-    from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
+def _check_ridges(ridges) -> list[float]:
     ridges = [float(r) for r in ridges]
     if not ridges:
         raise ValueError("ridges must not be empty")
     if any(not r >= 0 for r in ridges):
         raise ValueError(f"ridge values must be >= 0; got {ridges}")
+    return ridges
+
+
+def _out(t: torch.Tensor, numpy_out: bool):
+    return t.cpu().numpy() if numpy_out else t
+
+
+def ridge_path(K, Y, K_evals: dict, ridges=DEFAULT_RIDGES, relative: bool = True) -> list[dict]:
+    """Solve (K + lambda I) C = Y for every ridge value and predict K_eval @ C for each
+    evaluation set, in float64 torch on K's device (LAPACK through MKL on a CPU, cuSOLVER on a
+    GPU; SciPy's bundled OpenBLAS crashes in large Cholesky factorisations on some processors).
+    One working copy of K is factorised in place for each ridge value (at our sizes a Cholesky
+    per ridge is several times faster than one eigendecomposition for the whole path).
+
+    K, Y and the K_evals may be NumPy arrays (predictions come back as arrays) or tensors.
+    Returns [{"ridge": r, "preds": {name: predictions}}]; a ridge value whose system is not
+    positive definite is skipped with a warning, and if every value fails a ValueError says so."""
+    ridges = _check_ridges(ridges)
+    numpy_out = not isinstance(K, torch.Tensor)
+    K = _as_tensor64(K)
+    dev = K.device
+    Y = _as_tensor64(Y, dev)
+    evals = {name: _as_tensor64(Ke, dev) for name, Ke in K_evals.items()}
     N = len(K)
-    scale = float(np.mean(np.diag(K))) if relative else 1.0
-    work = np.empty_like(K)
+    scale = float(K.diagonal().mean()) if relative else 1.0
+    work = torch.empty_like(K)
+    info = torch.empty((), dtype=torch.int32, device=dev)
     results, failed = [], []
     for r in ridges:
-        np.copyto(work, K)
-        work.flat[:: N + 1] += r * scale
-        try:
-            factor = cho_factor(work, lower=True, overwrite_a=True, check_finite=False)
-            coef = cho_solve(factor, Y, check_finite=False)
-        except LinAlgError:
+        work.copy_(K)
+        work.diagonal().add_(r * scale)
+        torch.linalg.cholesky_ex(work, out=(work, info))  # in place: no third N x N matrix
+        if int(info) != 0:
             failed.append(r)
             continue
-        if not np.all(np.isfinite(coef)):
+        coef = torch.cholesky_solve(Y, work)
+        if not bool(torch.isfinite(coef).all()):
             failed.append(r)
             continue
-        results.append({"ridge": r, "preds": {name: Ke @ coef for name, Ke in K_evals.items()}})
+        results.append({"ridge": r, "preds": {name: _out(Ke @ coef, numpy_out)
+                                              for name, Ke in evals.items()}})
+    del work
     if failed:
         warnings.warn(f"kernel matrix not positive definite for ridge value(s) {failed}; "
                       f"they are skipped", RuntimeWarning, stacklevel=2)
@@ -354,24 +410,28 @@ def ridge_path(K: np.ndarray, Y: np.ndarray, K_evals: dict, ridges=DEFAULT_RIDGE
     return results
 
 
-def ridge_path_features(Phi: np.ndarray, Y: np.ndarray, Phi_evals: dict, ridges=DEFAULT_RIDGES,
+def ridge_path_features(Phi, Y, Phi_evals: dict, ridges=DEFAULT_RIDGES,
                         relative: bool = True) -> list[dict]:
     """The same ridge path for the kernel K = Phi Phi^T given by explicit features Phi (N x D),
     solved in feature space: one D x D eigendecomposition serves every ridge value, which is
     much cheaper than N x N work when D < N (e.g. a conjugate kernel of width m < N)."""
-    ridges = [float(r) for r in ridges]
-    if not ridges or any(not r >= 0 for r in ridges):
-        raise ValueError(f"ridge values must be >= 0 and not empty; got {ridges}")
-    scale = float(np.einsum("ij,ij->", Phi, Phi) / len(Phi)) if relative else 1.0
-    evals, evecs = np.linalg.eigh(Phi.T @ Phi)
+    ridges = _check_ridges(ridges)
+    numpy_out = not isinstance(Phi, torch.Tensor)
+    Phi = _as_tensor64(Phi)
+    dev = Phi.device
+    Y = _as_tensor64(Y, dev)
+    evals_in = {n: _as_tensor64(P, dev) for n, P in Phi_evals.items()}
+    scale = float((Phi * Phi).sum() / len(Phi)) if relative else 1.0
+    evals, evecs = torch.linalg.eigh(Phi.T @ Phi)
     proj = evecs.T @ (Phi.T @ Y)
     results = []
     for r in ridges:
         denom = evals + r * scale
-        if r == 0 and np.any(denom <= 1e-12 * max(1.0, evals.max())):
+        if r == 0 and bool((denom <= 1e-12 * max(1.0, float(evals.max()))).any()):
             continue  # singular without a ridge
         W = evecs @ (proj / denom[:, None])
-        results.append({"ridge": r, "preds": {n: P @ W for n, P in Phi_evals.items()}})
+        results.append({"ridge": r, "preds": {n: _out(P @ W, numpy_out)
+                                              for n, P in evals_in.items()}})
     if not results:
         raise ValueError(f"the kernel system is singular for every ridge value {ridges}; "
                          f"try larger ridge values")
@@ -406,10 +466,12 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
     if data is not None and data.N != N:
         raise ValueError(f"data has N={data.N} training samples but N={N} was asked for")
     # before any sampling: a system too large for memory fails at once
-    check_fits(N, n_val + n_test if data is None else len(data.x_val) + len(data.x_test))
+    n_eval = n_val + n_test if data is None else len(data.x_val) + len(data.x_test)
+    if not (kind == "last" and m < N):  # the feature-space path never forms N x N
+        check_fits(N, n_eval, device=dev)
     if data is None:
         data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed)
-    as64 = lambda t: t.detach().double().cpu().numpy()  # noqa: E731
+    as64 = lambda t: t.detach().to(device=dev, dtype=torch.float64)  # noqa: E731
     X = {s: as64(getattr(data, "x_" + s)) for s in ("train", "val", "test")}
     Y = {s: as64(getattr(data, "y_" + s)) for s in ("train", "val", "test")}
     rows = []
@@ -436,8 +498,7 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
             path = ridge_path(K, Y["train"], evals, ridges)
         seconds = time.perf_counter() - start
         for res in path:
-            errs = {s: float(np.mean(np.sum((res["preds"][s] - Y[s]) ** 2, axis=1)))
-                    for s in evals}
+            errs = {s: float((res["preds"][s] - Y[s]).pow(2).sum(1).mean()) for s in evals}
             new_rows.append({**target.params(), "learner": name, "fit": "ridge", "N": N,
                          "m": math.inf if infinite else m, "seed": seed,
                          "data_seed": data.seed, "lr": math.nan, "weight_decay": math.nan,
@@ -445,7 +506,7 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
                          **{f"{s}_error": e for s, e in errs.items()}, "diverged": False,
                          "seconds": seconds / len(path), "group_seconds": seconds,
                          "group_size": len(path)})
-        del K, evals
+        del K, evals, path
         if store is not None:
             store.put(spec, new_rows)
         rows += [{**r, "cached": False} for r in new_rows]

@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import profiles
-from .store import default_root, digest, package_versions, source_hash
+from .store import (DAMAGE_PREFIX, default_root, digest, discard_damaged, package_versions,
+                    source_hash)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -85,16 +86,35 @@ def _copy_tree_atomic(src: Path, dst: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _tidy_executed(path: Path) -> None:
-    """Hide the parameter cells in the book (the notebook shows its resolved parameters)."""
+def _tidy_executed(path: Path) -> list[str]:
+    """Hide the parameter cells in the book (the notebook shows its resolved parameters).
+    Returns the lines in which the run reported damaged cache entries."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    damaged = []
     for cell in nb.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if HIDDEN_TAGS & set(tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                damaged += [ln for ln in output.get("text", "").splitlines()
+                            if ln.startswith(DAMAGE_PREFIX)]
     nbformat.write(nb, path)
+    return damaged
+
+
+def _damage(folder: Path, name: str) -> str | None:
+    """Why a finished run folder cannot be used (None if it can)."""
+    import nbformat
+
+    try:
+        json.loads((folder / "run.json").read_text())
+        nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    except Exception as err:  # noqa: BLE001 - any unreadable file makes the run unusable
+        return f"{type(err).__name__} reading it"
+    return None
 
 
 def _kernel_manager_class():
@@ -126,8 +146,12 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     final = root / "runs" / f"{name}-{key}"
     out = Path(out_dir) if out_dir is not None else Path("runs") / name
     if final.exists() and not force:
-        _copy_tree_atomic(final, out)
-        return {"status": "cached", "key": key, "out_dir": str(out), "seconds": 0.0}
+        why = _damage(final, name)
+        if why is None:
+            _copy_tree_atomic(final, out)
+            return {"status": "cached", "key": key, "out_dir": str(out), "seconds": 0.0}
+        discard_damaged(final, why)
+        log(f"{DAMAGE_PREFIX} {final} ({why}); running the notebook again")
     tmp = root / "tmp" / f"{name}-{key}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
     started = datetime.now(timezone.utc)
@@ -139,7 +163,8 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
                             parameters={**params, "out_dir": str(tmp)}, cwd=str(REPO_ROOT),
                             progress_bar=sys.stderr.isatty(), kernel_name="python3",
                             kernel_manager_class=_kernel_manager_class())
-        _tidy_executed(tmp / f"{name}.ipynb")
+        for line in _tidy_executed(tmp / f"{name}.ipynb"):
+            log(line)  # result-cache entries the run found damaged and replaced
         seconds = time.perf_counter() - t0
         run = {"notebook": name, "profile": profile, "parameters": params,
                "overrides": overrides or {}, "seeds": list(range(params.get("seeds", 1))),
@@ -163,7 +188,7 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
 def cached_run(name: str, profile: str) -> Path | None:
     """The finished run of `name` with the profile's default parameters, if there is one."""
     final = default_root() / "runs" / f"{name}-{run_key(name, profiles.resolve(name, profile))}"
-    return final if final.exists() else None
+    return final if final.exists() and _damage(final, name) is None else None
 
 
 def _placeholder(name: str, profile: str, folder: Path) -> None:

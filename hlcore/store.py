@@ -8,6 +8,8 @@ import hashlib
 import json
 import math
 import os
+import shutil
+import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -61,6 +63,22 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+#: Every line that reports a damaged cache entry starts so (hl run relays these lines from the
+#: executed notebook to its own output).
+DAMAGE_PREFIX = "hlcore: damaged cache entry"
+
+
+def discard_damaged(path: Path, why: str) -> None:
+    """Remove an unreadable cache entry (a file or a run folder) and say so in one line: it is
+    then recomputed like a missing one. A full disk or an interrupted copy can leave one."""
+    print(f"{DAMAGE_PREFIX} {path} ({why}); it is recomputed and replaced", file=sys.stderr,
+          flush=True)
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _clean(row: dict) -> dict:
     # JSON has no NaN or inf: store them as strings and read them back.
     return {k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v)
@@ -90,8 +108,15 @@ class ResultStore:
     def get(self, spec: dict):
         p = self._path(self.key(spec))
         if p.exists():
-            self.hits += 1
-            return [_unclean(r) for r in json.loads(p.read_text())]
+            try:
+                rows = json.loads(p.read_text())
+                if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                    raise ValueError("not a list of rows")
+            except (OSError, UnicodeDecodeError, ValueError) as err:
+                discard_damaged(p, type(err).__name__)
+            else:
+                self.hits += 1
+                return [_unclean(r) for r in rows]
         self.misses += 1
         return None
 

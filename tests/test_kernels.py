@@ -182,3 +182,31 @@ def test_conjugate_kernel_fit_uses_features_and_matches_dual():
     for row, res in zip(primal.itertuples(), dual):
         err = np.mean(np.sum((res["preds"]["test"] - d.y_test.double().numpy()) ** 2, axis=1))
         assert row.test_error == pytest.approx(err, rel=1e-5)
+
+
+def test_ridge_path_agrees_with_scipy_cholesky():
+    # The torch path replaces SciPy's (whose OpenBLAS crashes at large N on some processors);
+    # on a small problem both must agree to 1e-8 relative.
+    from scipy.linalg import cho_factor, cho_solve
+
+    rng = np.random.default_rng(5)
+    F = rng.standard_normal((200, 80))
+    K = F @ F.T
+    Y = rng.standard_normal((200, 4))
+    Ke = rng.standard_normal((30, 200))
+    path = ridge_path(K, Y, {"e": Ke}, ridges=[1e-4, 1e-2, 1.0])
+    scale = np.mean(np.diag(K))
+    for res in path:
+        ref = Ke @ cho_solve(cho_factor(K + res["ridge"] * scale * np.eye(200), lower=True), Y)
+        assert np.allclose(res["preds"]["e"], ref, rtol=1e-8, atol=1e-10 * np.abs(ref).max())
+
+
+def test_kernels_and_ridge_path_keep_tensors_on_their_device():
+    x = torch.as_tensor(make_target("parity-v3").sample_x(40, seed=0), dtype=torch.float64)
+    for name, m in [("2layer(NTK-inf)", None), ("3resnet(NTK-inf)", None), ("3layer(NTK)", 20)]:
+        kern = make_kernel(name, 30, 15, m=m, seed=0)
+        K = kern(x)
+        assert isinstance(K, torch.Tensor) and K.dtype == torch.float64
+        assert np.allclose(K.numpy(), kern(x.numpy()))
+    path = ridge_path(K, torch.ones(40, 1, dtype=torch.float64), {"t": K}, ridges=[1e-2])
+    assert isinstance(path[0]["preds"]["t"], torch.Tensor)

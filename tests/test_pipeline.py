@@ -131,3 +131,37 @@ def test_hl_list_shows_every_notebook(capsys):
     for name in profiles.NOTEBOOKS:
         assert name in out
     assert "missing from the notebook" not in out
+
+
+def test_a_truncated_result_entry_is_recomputed_and_named(tmp_path, capsys):
+    store = ResultStore(tmp_path)
+    t = make_target("parity-v3", d=10, k=5, g_degree=2)
+    kw = dict(N=100, m=16, epochs=2, n_val=50, n_test=50, device="cpu", store=store,
+              weight_decays=[0.0], lrs=[0.1])
+    first = train_grid(t, "3resnet", **kw)
+    (entry,) = list((tmp_path / "results").rglob("*.json"))
+    entry.write_text(entry.read_text()[:17])  # as a full disk or an interrupted copy leaves it
+    again = train_grid(t, "3resnet", **kw)
+    assert list(again["cached"]) == [False]
+    assert again["test_error"].iloc[0] == pytest.approx(first["test_error"].iloc[0], rel=1e-6)
+    err = capsys.readouterr().err
+    assert f"damaged cache entry {entry}" in err and err.count("\n") == 1
+    json.loads(entry.read_text())  # replaced by a good one
+    assert list(train_grid(t, "3resnet", **kw)["cached"]) == [True]
+
+
+@pytest.mark.slow
+def test_hl_run_replaces_damaged_entries_and_says_which(cache, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert hl(["run", "separation", "--profile", "smoke", "--out", str(out)]) == 0
+    entry = sorted((cache / "results").rglob("*.json"))[0]
+    entry.write_bytes(entry.read_bytes()[:10])
+    (run_json,) = list((cache / "runs").glob("separation-*/run.json"))
+    run_json.write_text("{")  # the finished run is damaged too
+    capsys.readouterr()
+    assert hl(["run", "separation", "--profile", "smoke", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert f"damaged cache entry {run_json.parent}" in text
+    assert f"damaged cache entry {entry}" in text
+    json.loads(entry.read_text())
