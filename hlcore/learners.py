@@ -43,6 +43,10 @@ class InitScales:
     w_std: float | None = None      # first layer W0: 1/sqrt(d)
     v_std: float | None = None      # second layer V0 / U0: 1/sqrt(m)  (sigma_v = 1)
     bias_std: float | None = None   # bias columns: 1/sqrt(m)
+    # Means of A's and of V0's (U0's) entries: 0 is our reading; the paper prints 1 (see
+    # EXPERIMENTS.md), kept as an option for the protocol study.
+    a_mean: float = 0.0
+    v_mean: float = 0.0
 
     def resolve(self, d: int, m: int) -> dict:
         dflt = {"a_std": 1 / math.sqrt(m), "w_std": 1 / math.sqrt(d),
@@ -83,7 +87,8 @@ class Learner(nn.Module):
             check_positive_int(what, v)
         self.d, self.k, self.m = d, k, m
         self.seeds = [int(s) for s in np.atleast_1d(seeds)]
-        self.init_scales = (init or InitScales()).resolve(d, m)
+        init_ = init or InitScales()
+        self.init_scales = init_.resolve(d, m)
         draws = {name: [] for name in self._layout()}
         for seed in self.seeds:
             # One generator per configuration, on the CPU: a configuration's initial weights
@@ -93,6 +98,9 @@ class Learner(nn.Module):
                 w = torch.randn(rows, cols, generator=gen, dtype=torch.float64) * std
                 if bias_std is not None:
                     w[:, -1] *= bias_std / std
+                mean = {"A": init_.a_mean, "V": init_.v_mean, "U": init_.v_mean}.get(name, 0.0)
+                if mean:
+                    w[:, : cols - (bias_std is not None)] += mean
                 draws[name].append(w)
         device = resolve_device(device)
         for name, ws in draws.items():

@@ -3,7 +3,10 @@
 Protocol (paper, v2 Appendix A): SGD with momentum 0.9, mini-batch 50, learning rate divided
 by 10 at half the epochs, learning rate and weight decay searched over {1, 2, 5} x 10^-k.
 Loss per sample: (1/2) ||out(x) - y||^2 (the paper's objective (6.1)), averaged over the
-mini-batch (our reading). Test error: mean over samples of ||out(x) - y||^2, without the 1/2.
+mini-batch (our reading; `loss_reduction="sum"` sums it, as a loss written without a mean
+would). Weight decay pulls the trained displacement to zero (our reading; `decay="weight"`
+pulls the whole weight W0 + W, as PyTorch's weight decay on a randomly initialised parameter
+would). Test error: mean over samples of ||out(x) - y||^2, without the 1/2.
 
 Batching: configurations (seed, lr, weight decay) are stacked along a leading dimension and
 trained together with batched matmuls. Each keeps its own learning rate, weight decay, data
@@ -24,11 +27,13 @@ import torch
 
 from .learners import InitScales, Learner, make_learner, resolve_device
 from .targets import Target
-from .validation import check_nonempty, check_nonnegative, check_positive_int
+from .validation import check_choice, check_nonempty, check_nonnegative, check_positive_int
 
 #: A configuration whose mini-batch loss exceeds this multiple of the loss of predicting 0
 #: (or is NaN/inf) is stopped and marked diverged.
 DIVERGENCE_FACTOR = 1e3
+LOSS_REDUCTIONS = ("mean", "sum")
+DECAYS = ("displacement", "weight")
 
 
 def paper_grid(lo: int, hi: int) -> list[float]:
@@ -90,7 +95,8 @@ def _quiet() -> bool:
 
 def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int,
                   batch_size: int = 50, momentum: float = 0.9, progress: bool | None = None,
-                  callback=None) -> dict:
+                  callback=None, loss_reduction: str = "mean",
+                  decay: str = "displacement") -> dict:
     """Train the B networks of `model` in place, configuration b with lrs[b], weight_decays[b]
     and data order drawn from model.seeds[b]. Returns per-configuration tensors: `diverged`,
     `loss_history` (epochs, B) and `seconds`.
@@ -98,6 +104,8 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
     `callback(epoch, model)`, if given, runs after each epoch (e.g. to record dynamics)."""
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
+    check_choice("loss_reduction", loss_reduction, LOSS_REDUCTIONS)
+    check_choice("decay", decay, DECAYS)
     B, dev = model.batch, model.A0.device
     lr0 = torch.as_tensor(lrs, dtype=model.A0.dtype, device=dev).reshape(B)
     wd = torch.as_tensor(weight_decays, dtype=model.A0.dtype, device=dev).reshape(B)
@@ -105,6 +113,8 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
         raise ValueError("learning rates and weight decays must be >= 0")
     params = [getattr(model, name) for name in model.trained]
     bufs = [torch.zeros_like(p) for p in params]
+    owner = getattr(model, "base", model)  # a linearised learner keeps W0 in its base
+    inits = [getattr(owner, name + "0") if decay == "weight" else None for name in model.trained]
     shape = lambda v: v.reshape(B, *([1] * (params[0].dim() - 1)))  # noqa: E731
     alive = torch.ones(B, dtype=torch.bool, device=dev)
     bound = DIVERGENCE_FACTOR * (0.5 * data.y_train.pow(2).sum(1).mean().item() + 1.0)
@@ -125,7 +135,8 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
             idx = order[:, i:i + batch_size]
             out = model(data.x_train[idx])
             loss_b = 0.5 * (out - data.y_train[idx]).pow(2).sum(dim=2).mean(dim=1)
-            grads = torch.autograd.grad(loss_b.sum(), params)
+            total = loss_b.sum() * (idx.shape[1] if loss_reduction == "sum" else 1)
+            grads = torch.autograd.grad(total, params)
             with torch.no_grad():
                 bad = ~(loss_b <= bound)  # catches NaN and inf as well
                 if bad.any():
@@ -135,9 +146,9 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
                         p[bad] = 0.0
                         buf[bad] = 0.0
                     grads = [torch.where(shape(alive), g, 0.0) for g in grads]
-                for p, g, buf in zip(params, grads, bufs):
+                for p, g, buf, p0 in zip(params, grads, bufs, inits):
                     # PyTorch's SGD: buf = momentum * buf + (g + wd * p); p -= lr * buf
-                    buf.mul_(momentum).add_(g).addcmul_(p, step_wd)
+                    buf.mul_(momentum).add_(g).addcmul_(p if p0 is None else p + p0, step_wd)
                     p.addcmul_(buf, step_lr, value=-1.0)
                 epoch_loss += loss_b.detach().double() * len(idx[0])
         history[epoch] = (epoch_loss / N).cpu()
@@ -158,7 +169,7 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                data: Data | None = None, data_seed: int = 0, n_val: int = 2000,
                n_test: int = 10000, group_size: int | None = None, init: InitScales | None = None,
                device="auto", progress: bool | None = None, return_models: bool = False,
-               store=None):
+               store=None, loss_reduction: str = "mean", decay: str = "displacement"):
     """Train `learner` on `target` for every (seed, lr, weight decay) of the grid.
 
     Configurations are trained in batched groups of `group_size` (default: the whole grid).
@@ -182,6 +193,8 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
             "epochs": epochs, "batch_size": batch_size, "momentum": momentum,
             "data_seed": data.seed, "n_val": len(data.x_val), "n_test": len(data.x_test),
             "init": None if init is None else vars(init)}
+    if (loss_reduction, decay) != ("mean", "displacement"):  # the defaults keep their keys
+        spec.update(loss_reduction=loss_reduction, decay=decay)
     config_spec = lambda c: {**spec, "seed": c[0], "lr": c[1], "weight_decay": c[2]}  # noqa: E731
     done = {}
     if store is not None:
@@ -198,7 +211,7 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                              init=init, device=dev)
         res = train_batched(model, data, [c[1] for c in group], [c[2] for c in group],
                             epochs=epochs, batch_size=batch_size, momentum=momentum,
-                            progress=progress)
+                            progress=progress, loss_reduction=loss_reduction, decay=decay)
         errors = {split: squared_error(model, getattr(data, "x_" + split),
                                        getattr(data, "y_" + split)).cpu()
                   for split in ("train", "val", "test")}
@@ -208,6 +221,7 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                 **target.params(), "learner": learner, "fit": "sgd", "N": N, "m": m,
                 "seed": seed, "data_seed": data.seed, "lr": lr, "weight_decay": wd,
                 "epochs": epochs, "ridge": math.nan, "batch_size": batch_size,
+                "loss_reduction": loss_reduction, "decay": decay,
                 **{f"{s}_error": math.nan if div else float(e[b]) for s, e in errors.items()},
                 "final_train_loss": float(res["loss_history"][-1, b]),
                 "diverged": div, "seconds": res["seconds"] / len(group),

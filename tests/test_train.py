@@ -118,3 +118,49 @@ def test_cuda_matches_cpu():
     cpu = train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.0], **KW)
     gpu = train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.0], **{**KW, "device": "cuda"})
     assert gpu.loc[0, "test_error"] == pytest.approx(cpu.loc[0, "test_error"], rel=1e-3)
+
+
+def test_protocol_readings_loss_sum_and_decay_on_the_whole_weight():
+    # A summed loss is the mean loss with lr x batch and weight decay / batch, exactly.
+    kw = {**KW, "N": 100, "seeds": [1]}
+    summed = train_grid(TARGET, "3resnet", lrs=[0.002], weight_decays=[0.05],
+                        loss_reduction="sum", **kw).iloc[0]
+    mean = train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.001], **kw).iloc[0]
+    assert summed.test_error == pytest.approx(mean.test_error, rel=1e-4)
+    assert summed.loss_reduction == "sum" and mean.loss_reduction == "mean"
+    # decay on the whole weight: an independent torch.optim.SGD on W0 + W as one parameter
+    grid, (model,) = train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.05],
+                                decay="weight", return_models=True, **kw)
+    data = Data.sample(TARGET, 100, n_val=100, n_test=100, seed=0)
+    ref = make_learner("3resnet", TARGET.d, TARGET.k, KW["m"], [1])
+    full = {n: torch.nn.Parameter(getattr(ref, n + "0").clone()) for n in ("W", "V")}
+    opt = torch.optim.SGD(full.values(), lr=0.1, momentum=0.9, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[KW["epochs"] // 2], gamma=0.1)
+    gen = _order_generator(1)
+    for _ in range(KW["epochs"]):
+        order = torch.randperm(100, generator=gen)
+        for i in range(0, 100, 50):
+            idx = order[i:i + 50]
+            for n in ("W", "V"):  # the network reads W0 + W: put the full weight in W0
+                setattr(ref, n + "0", full[n])
+                ref.get_parameter(n).data.zero_()
+            loss = 0.5 * (ref(data.x_train[idx])[0] - data.y_train[idx]).pow(2).sum(1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+    for n in ("W", "V"):
+        assert torch.allclose(full[n].detach()[0], (getattr(model, n + "0") + getattr(model, n))[0],
+                              atol=1e-5)
+    assert grid.iloc[0].decay == "weight"
+
+
+def test_printed_initialisation_mean_one():
+    from hlcore import InitScales
+
+    net = make_learner("3resnet", 10, 5, 400, [0], init=InitScales(a_mean=1.0, v_mean=1.0))
+    assert net.A0.mean().item() == pytest.approx(1.0, abs=0.01)
+    assert net.V0[..., :-1].mean().item() == pytest.approx(1.0, abs=0.01)
+    assert abs(net.V0[..., -1].mean().item()) < 0.05 and abs(net.W0.mean().item()) < 0.05
+    with pytest.raises(ValueError, match="unknown decay 'all'"):
+        train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.0], decay="all", **KW)
