@@ -34,6 +34,7 @@ bench-smoke: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_batched_grid.py --smoke
 	$(BIN)/python benchmarks/bench_kernel_ridge.py --smoke
 	$(BIN)/python benchmarks/bench_book.py --profile smoke
+	$(BIN)/python benchmarks/gpu_check.py --smoke
 
 clean:
 	rm -rf _build .hlcache runs

@@ -7,12 +7,16 @@ Prints one JSON line with two ratios:
   (torch.optim.SGD + MultiStepLR + a shuffled DataLoader over a TensorDataset), the way such
   grids are usually run (and, as far as we know, the way the paper ran them).
 
+Each side is repeated (`--repeats`, interleaved in a rotating order so that a slow phase of
+the machine hits all sides alike); the ratios are medians over repetitions, with their range.
+
     python benchmarks/bench_batched_grid.py [--learner 3resnet] [--m 500] [--N 10000]
-        [--configs 16] [--epochs 2] [--smoke]
+        [--configs 16] [--epochs 2] [--repeats 5] [--device cpu|cuda] [--smoke]
 """
 import argparse
 import json
 import os
+import statistics
 import time
 
 import torch
@@ -21,8 +25,13 @@ from torch.utils.data import DataLoader, TensorDataset
 from hlcore import Data, make_learner, make_target, paper_grid, train_grid
 
 
-def conventional(target, learner, data, lr, wd, *, m, epochs, seed=0):
-    model = make_learner(learner, target.d, target.k, m, [seed])
+def _sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def conventional(target, learner, data, lr, wd, *, m, epochs, seed=0, device="cpu"):
+    model = make_learner(learner, target.d, target.k, m, [seed], device=device)
     opt = torch.optim.SGD([getattr(model, n) for n in model.trained], lr=lr, momentum=0.9,
                           weight_decay=wd)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[epochs // 2], gamma=0.1)
@@ -39,6 +48,11 @@ def conventional(target, learner, data, lr, wd, *, m, epochs, seed=0):
         return float((model(data.x_test)[0] - data.y_test).pow(2).sum(1).mean())
 
 
+def spread(values) -> float:
+    """Relative spread of repeated measurements: (max - min) / median."""
+    return float((max(values) - min(values)) / statistics.median(values))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--learner", default="3resnet")
@@ -47,31 +61,45 @@ def main(argv=None):
     ap.add_argument("--N", type=int, default=10000)
     ap.add_argument("--configs", type=int, default=16)
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=5,
+                    help="interleaved repetitions of each side; medians are reported")
     ap.add_argument("--group-size", type=int, default=None)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     a = ap.parse_args(argv)
     if a.smoke:
-        a.m, a.N, a.configs, a.epochs = 64, 500, 4, 1
+        a.m, a.N, a.configs, a.epochs, a.repeats = 64, 500, 4, 1, 2
     os.environ["HL_QUIET"] = "1"
     target = make_target(a.target)
     lrs = paper_grid(1, 4)[: max(1, a.configs // 2)]
     wds = [0.0, 1e-4][: max(1, a.configs // len(lrs))]
-    data = Data.sample(target, a.N, n_val=200, n_test=200, seed=0)
-    kw = dict(N=a.N, m=a.m, epochs=a.epochs, data=data, device="cpu")
-    timings = {}
-
-    def timed(name, fn):
-        t0 = time.perf_counter()
-        out = fn()
-        timings[name] = time.perf_counter() - t0
-        return out
-
-    batched = timed("batched", lambda: train_grid(target, a.learner, lrs=lrs, weight_decays=wds,
-                                                  group_size=a.group_size, **kw))
-    alone = timed("alone", lambda: [train_grid(target, a.learner, lrs=[lr], weight_decays=[wd], **kw)
-                                    for lr in lrs for wd in wds])
-    timed("conventional", lambda: [conventional(target, a.learner, data, lr, wd, m=a.m,
-                                                epochs=a.epochs) for lr in lrs for wd in wds])
+    data = Data.sample(target, a.N, n_val=200, n_test=200, seed=0, device=a.device)
+    kw = dict(N=a.N, m=a.m, epochs=a.epochs, data=data, device=a.device)
+    sides = {
+        "batched": lambda: train_grid(target, a.learner, lrs=lrs, weight_decays=wds,
+                                      group_size=a.group_size, **kw),
+        "alone": lambda: [train_grid(target, a.learner, lrs=[lr], weight_decays=[wd], **kw)
+                          for lr in lrs for wd in wds],
+        "conventional": lambda: [conventional(target, a.learner, data, lr, wd, m=a.m,
+                                              epochs=a.epochs, device=a.device)
+                                 for lr in lrs for wd in wds],
+    }
+    for side in sides.values():  # warm-up: allocator, CUDA context, DataLoader, first calls
+        side()
+    timings = {name: [] for name in sides}
+    results = {}
+    names = list(sides)
+    for r in range(a.repeats):
+        # interleaved, in a rotating order: a slow phase of the machine hits every side
+        for name in names[r % 3:] + names[: r % 3]:
+            _sync(a.device)
+            t0 = time.perf_counter()
+            results[name] = sides[name]()
+            _sync(a.device)
+            timings[name].append(time.perf_counter() - t0)
+    vs_alone = [x / y for x, y in zip(timings["alone"], timings["batched"])]
+    vs_conv = [x / y for x, y in zip(timings["conventional"], timings["batched"])]
+    batched, alone = results["batched"], results["alone"]
     same = all(abs(x.test_error.iloc[0] - y) <= 1e-4 * max(1.0, abs(y))
                for x, y in zip(alone, batched.test_error))
     # achieved training throughput against this machine's float32 matmul rate
@@ -79,20 +107,26 @@ def main(argv=None):
 
     train_flops = (len(batched) * 6 * macs_per_sample(a.learner, target.d, target.k, a.m)
                    * a.N * a.epochs)
-    seconds_training = float(batched["group_seconds"].iloc[0])
+    seconds_training = statistics.median(timings["batched"])
     n = 2048
-    A = torch.randn(n, n)
+    A = torch.randn(n, n, device=a.device)
     A @ A
+    _sync(a.device)
     t0 = time.perf_counter()
     for _ in range(5):
         A @ A
+    _sync(a.device)
     matmul_rate = 5 * 2 * n**3 / (time.perf_counter() - t0)
     print(json.dumps({
-        "benchmark": "batched_grid", "learner": a.learner, "m": a.m, "N": a.N,
-        "configs": len(batched), "epochs": a.epochs,
-        **{f"seconds_{k}": round(v, 3) for k, v in timings.items()},
-        "speedup_vs_hlcore_alone": round(timings["alone"] / timings["batched"], 2),
-        "speedup_vs_conventional": round(timings["conventional"] / timings["batched"], 2),
+        "benchmark": "batched_grid", "device": a.device, "learner": a.learner, "m": a.m,
+        "N": a.N, "configs": len(batched), "epochs": a.epochs, "repeats": a.repeats,
+        **{f"seconds_{k}_median": round(statistics.median(v), 3) for k, v in timings.items()},
+        "speedup_vs_hlcore_alone": round(statistics.median(vs_alone), 2),
+        "speedup_vs_hlcore_alone_range": [round(min(vs_alone), 2), round(max(vs_alone), 2)],
+        "speedup_vs_conventional": round(statistics.median(vs_conv), 2),
+        "speedup_vs_conventional_range": [round(min(vs_conv), 2), round(max(vs_conv), 2)],
+        "relative_spread": {"vs_alone": round(spread(vs_alone), 3),
+                            "vs_conventional": round(spread(vs_conv), 3)},
         "same_results_as_alone": same, "torch_threads": torch.get_num_threads(),
         "training_gflops": round(train_flops / seconds_training / 1e9, 1),
         "float32_matmul_gflops": round(matmul_rate / 1e9, 1),

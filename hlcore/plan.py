@@ -136,6 +136,10 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
                                epochs=P["epochs"], n_eval=P["n_val"] + P["n_test"])
                           for _ in range(P["seeds"])]
         return tasks
+    if name == "protocol":
+        t = make_target(P["target"], alpha=P["alpha"])
+        return [task for _ in P["readings"]
+                for task in expand(t, P["learners"], [], [P["N"]], P["m"], P["seeds"])]
     if name == "sample-gap":
         # the search's worst case: every N of the doubling grid, for every learner and d
         tasks = []

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from .names import BASE_LEARNERS, KINDS
+from .protocol import READINGS
 from .targets import TARGETS
 from .train import paper_grid
 
@@ -345,8 +346,36 @@ SAMPLE_GAP = NotebookSpec(
     },
 )
 
+PROTOCOL = NotebookSpec(
+    name="protocol",
+    description="Why are our networks worse than the paper's at N = 1000? Readings of the "
+                "training protocol, one at a time (parity-v2, m = 200, the paper's 800 epochs)",
+    params=(
+        _TARGET, _ALPHA,
+        Param("N", "int", "training-set size", min=1),
+        Param("m", "int", "network width", min=1),
+        _LEARNERS,
+        Param("readings", "list[str]", "protocol readings tried (see hlcore.protocol)",
+              choices=tuple(READINGS)),
+        *_TRAIN,
+    ),
+    profiles={
+        "smoke": dict(target="parity-v2", alpha=0.3, N=100, m=16, learners=["3resnet"],
+                      readings=list(READINGS), epochs=2, lrs=[0.1], weight_decays=[0.0],
+                      seeds=1, n_val=100, n_test=200, device="cpu"),
+        "quick": dict(target="parity-v2", alpha=0.3, N=1000, m=200,
+                      learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
+                      epochs=800, lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
+                      seeds=1, n_val=1000, n_test=2000, device="auto"),
+        "paper": dict(target="parity-v2", alpha=0.3, N=1000, m=200,
+                      learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
+                      epochs=800, lrs=paper_grid(0, 3), weight_decays=[0.0, 1e-5, 1e-4, 1e-3],
+                      seeds=3, n_val=2000, n_test=5000, device="auto"),
+    },
+)
+
 NOTEBOOKS = {spec.name: spec for spec in (SEPARATION, WIDTH, SENSITIVITY, FROBENIUS, HIERARCHY,
-                                          SAMPLE_GAP)}
+                                          SAMPLE_GAP, PROTOCOL)}
 
 
 def get_spec(name: str) -> NotebookSpec:

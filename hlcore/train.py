@@ -71,6 +71,14 @@ class Data:
     def N(self) -> int:
         return len(self.x_train)
 
+    def to(self, device) -> "Data":
+        """The same sets on `device` (self if they are there already)."""
+        device = torch.device(device)
+        if self.x_train.device == device:
+            return self
+        return Data(*(getattr(self, f).to(device) for f in
+                      ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")), seed=self.seed)
+
 
 def squared_error(model: Learner, x: torch.Tensor, y: torch.Tensor, chunk: int | None = None):
     """Per-configuration mean over samples of ||out(x) - y||^2 (summed over outputs): (B,)."""
@@ -189,6 +197,8 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
         data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed, device=dev)
     elif data.N != N:
         raise ValueError(f"data has N={data.N} training samples but N={N} was asked for")
+    else:
+        data = data.to(dev)
     spec = {"fit": "sgd", **target.params(), "learner": learner, "N": N, "m": m,
             "epochs": epochs, "batch_size": batch_size, "momentum": momentum,
             "data_seed": data.seed, "n_val": len(data.x_val), "n_test": len(data.x_test),

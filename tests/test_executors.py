@@ -47,3 +47,15 @@ def test_executor_from_environment(monkeypatch):
     monkeypatch.delenv("HL_SCHEDULER", raising=False)
     with pytest.raises(ValueError, match="needs a scheduler address"):
         from_environment()
+
+
+@pytest.mark.slow
+def test_process_pool_matches_in_process(tmp_path):
+    from hlcore.executors import Processes
+
+    kw = {**KW, "seeds": 1}
+    local = sweep(TARGET, N_values=[100], store=ResultStore(tmp_path / "a"), executor=InProcess(),
+                  **kw)
+    pooled = sweep(TARGET, N_values=[100], store=ResultStore(tmp_path / "b"),
+                   executor=Processes(2), **kw)
+    assert np.allclose(local["test_error"], pooled["test_error"], rtol=1e-5)

@@ -1,0 +1,213 @@
+"""The GPU check: everything a CUDA machine should confirm, within a time budget (default 8 min).
+
+Prints one JSON line per result (and appends it to OUT/gpu_check.jsonl):
+
+1. the CUDA tests (`pytest -k cuda`);
+2. both benchmarks on CUDA (batched grid training; kernel ridge path at N = 20000);
+3. every page in the smoke profile with device="cuda", kernels included;
+4. paper-budget results, kept as tidy CSV + run.json under OUT/NAME/ (copy them to
+   results/paper/NAME/ in the repository; the book shows them beside the quick profile):
+   the width page at the paper's 800 epochs with widths up to 5000 and a reduced grid, the
+   protocol study (paper profile) and the sensitivity panel (see PAPER_RUNS), as far as the
+   budget goes. Training tasks run in 12 processes sharing the GPU ($HL_EXECUTOR).
+
+The pages run without Jupyter: their code cells are executed in order in one namespace, with
+the parameters injected as papermill would (a GPU machine may have PyTorch but no Jupyter).
+
+    python benchmarks/gpu_check.py [--out results/paper] [--budget 480]
+    python benchmarks/gpu_check.py --smoke   # CPU dry run at tiny sizes (CI)
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: The paper-budget runs: (page, profile, overrides). The width grid is reduced (8 of the
+#: paper's 240 learning-rate x weight-decay points, 3 of its 5 seeds) to fit one GPU-hour's
+#: slice; the widths stop at 5000, where the 3-layer network's m x m layer is already 25M
+#: weights per configuration.
+PAPER_RUNS = [
+    ("width", "paper", {"m_values": [100, 200, 500, 1000, 2000, 5000], "seeds": 3,
+                        "lrs": [0.1, 0.2, 0.5, 1.0], "weight_decays": [0.0, 1e-4],
+                        "n_val": 2000, "n_test": 5000}),
+    ("protocol", "paper", {"seeds": 3}),
+    ("sensitivity", "paper", {"m_values": [200, 1000], "seeds": 3, "lrs": [0.1, 0.2, 0.5, 1.0],
+                              "weight_decays": [0.0, 1e-4], "n_val": 2000, "n_test": 5000,
+                              "map_alphas": [0.3], "map_betas": [0.3], "map_N": 1000,
+                              "map_m": 200}),
+]
+
+
+def emit(record: dict, log: Path) -> None:
+    line = json.dumps(record, default=str)
+    print(line, flush=True)
+    with open(log, "a") as f:
+        f.write(line + "\n")
+
+
+def _ipython_stub() -> None:
+    """`from IPython.display import Markdown, display` for machines without IPython."""
+    try:
+        import IPython.display  # noqa: F401
+    except ImportError:
+        mod = types.ModuleType("IPython.display")
+        mod.Markdown = str
+        mod.display = lambda *a, **k: None
+        pkg = types.ModuleType("IPython")
+        pkg.display = mod
+        sys.modules.update({"IPython": pkg, "IPython.display": mod})
+
+
+def run_page(name: str, profile: str, overrides: dict, out_dir: Path) -> dict:
+    """Execute notebook NAME's code cells with the given parameters (as papermill would inject
+    them); figures and their CSVs go to out_dir, plus a run.json. Returns the run record."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hlcore import profiles
+    from hlcore.store import package_versions, source_hash
+
+    _ipython_stub()
+    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    spec = profiles.get_spec(name)
+    ns = {p.name: overrides.get(p.name) for p in spec.params}
+    ns.update(profile=profile, out_dir=str(out_dir), __name__="__main__")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code" or "parameters" in cell["metadata"].get("tags", []):
+                continue
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile("".join(cell["source"]), f"<{name}>", "exec"), ns)
+    finally:
+        os.chdir(cwd)
+    import torch
+
+    run = {"notebook": name, "profile": profile, "overrides": overrides,
+           "parameters": profiles.resolve(name, profile, **overrides),
+           "runner": "benchmarks/gpu_check.py (code cells executed without Jupyter)",
+           "hlcore_source_hash": source_hash(), "package_versions": package_versions(),
+           "python": platform.python_version(), "start": started.isoformat(),
+           "end": datetime.now(timezone.utc).isoformat(),
+           "duration_seconds": round(time.perf_counter() - t0, 2), "host": platform.node(),
+           "device": (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")}
+    (out_dir / "run.json").write_text(json.dumps(run, indent=2, default=str))
+    return run
+
+
+def subprocess_step(name: str, cmd: list[str], timeout: float, log: Path) -> None:
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    except subprocess.TimeoutExpired:
+        emit({"step": name, "ok": False, "error": f"timed out after {timeout:.0f} s"}, log)
+        return
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    record = {"step": name, "ok": proc.returncode == 0,
+              "seconds": round(time.perf_counter() - t0, 1)}
+    if lines:
+        record["result"] = json.loads(lines[-1])
+    else:
+        record["tail"] = (proc.stdout + proc.stderr)[-600:]
+    emit(record, log)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "results" / "paper"))
+    ap.add_argument("--budget", type=float, default=480.0, help="seconds for everything")
+    ap.add_argument("--smoke", action="store_true", help="CPU dry run at tiny sizes (CI)")
+    a = ap.parse_args(argv)
+    deadline = time.perf_counter() + a.budget
+    left = lambda: deadline - time.perf_counter()  # noqa: E731
+    out = Path(a.out)
+    if a.smoke:
+        out = Path(tempfile.mkdtemp(prefix="gpu-check-smoke-"))
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "gpu_check.jsonl"
+    os.environ["HL_QUIET"] = "1"
+    os.environ.setdefault("HL_CACHE", str(Path(tempfile.gettempdir()) / "hl-gpu-cache"))
+    import torch
+
+    device = "cpu" if a.smoke else "cuda"
+    if device == "cuda":  # a small network's step is launch-bound: keep the GPU busy
+        os.environ.setdefault("HL_EXECUTOR", "processes")
+        os.environ.setdefault("HL_WORKERS", "12")
+    os.environ["PYTHONPATH"] = str(ROOT)  # for the worker processes
+    if device == "cuda" and not torch.cuda.is_available():
+        print("gpu_check: PyTorch sees no CUDA device; use --smoke for the CPU dry run",
+              file=sys.stderr)
+        return 2
+    emit({"step": "machine", "device": torch.cuda.get_device_name(0) if device == "cuda"
+          else "cpu", "torch": torch.__version__, "python": platform.python_version()}, log)
+    py = sys.executable
+    tests = ["tests/test_train.py", "tests/test_kernels.py", "tests/test_sweep_device.py"]
+    subprocess_step("cuda_tests", [py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                   *tests, "-k", "cuda"], min(120, left()), log)
+    smoke = ["--smoke"] if a.smoke else []
+    subprocess_step("bench_batched_grid", [py, "benchmarks/bench_batched_grid.py", "--device",
+                                           device, "--repeats", "3", *smoke],
+                    min(120, left()), log)
+    subprocess_step("bench_kernel_ridge", [py, "benchmarks/bench_kernel_ridge.py", "--device",
+                                           device, "--N", "500" if a.smoke else "20000"],
+                    min(90, left()), log)
+    from hlcore import profiles
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in profiles.NOTEBOOKS:
+            t0 = time.perf_counter()
+            try:
+                run_page(name, "smoke", {"device": device}, Path(tmp) / name)
+                emit({"step": f"page_smoke_{device}", "page": name, "ok": True,
+                      "seconds": round(time.perf_counter() - t0, 1)}, log)
+            except Exception as err:  # noqa: BLE001 - report every page, then go on
+                emit({"step": f"page_smoke_{device}", "page": name, "ok": False,
+                      "error": f"{type(err).__name__}: {err}"[:500]}, log)
+        for name, profile, overrides in PAPER_RUNS:
+            if a.smoke:
+                profile, overrides = "smoke", {}
+            if left() < 30:
+                emit({"step": "paper_run", "page": name, "ok": False,
+                      "error": "skipped: the time budget is spent"}, log)
+                continue
+            figures = Path(tmp) / f"paper-{name}"
+            try:
+                run = run_page(name, profile, {**overrides, "device": device}, figures)
+            except Exception as err:  # noqa: BLE001
+                emit({"step": "paper_run", "page": name, "ok": False,
+                      "error": f"{type(err).__name__}: {err}"[:500]}, log)
+                continue
+            keep = out / name
+            keep.mkdir(parents=True, exist_ok=True)
+            for f in [*figures.glob("*.csv"), figures / "run.json"]:
+                shutil.copy2(f, keep / f.name)
+            emit({"step": "paper_run", "page": name, "ok": True,
+                  "seconds": run["duration_seconds"], "kept": sorted(p.name for p in
+                                                                     keep.iterdir())}, log)
+    if a.smoke:
+        shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
