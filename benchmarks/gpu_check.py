@@ -137,11 +137,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "results" / "paper"))
     ap.add_argument("--budget", type=float, default=480.0, help="seconds for everything")
     ap.add_argument("--smoke", action="store_true", help="CPU dry run at tiny sizes (CI)")
+    ap.add_argument("--page", help="run only this page's paper-budget run (used internally)")
     a = ap.parse_args(argv)
     deadline = time.perf_counter() + a.budget
     left = lambda: deadline - time.perf_counter()  # noqa: E731
     out = Path(a.out)
-    if a.smoke:
+    if a.smoke and not a.page:
         out = Path(tempfile.mkdtemp(prefix="gpu-check-smoke-"))
     out.mkdir(parents=True, exist_ok=True)
     log = out / "gpu_check.jsonl"
@@ -173,6 +174,8 @@ def main(argv=None) -> int:
                     min(90, left()), log)
     from hlcore import profiles
 
+    if a.page:
+        return paper_run(a.page, out, device, smoke=a.smoke)
     with tempfile.TemporaryDirectory() as tmp:
         for name in profiles.NOTEBOOKS:
             t0 = time.perf_counter()
@@ -183,29 +186,33 @@ def main(argv=None) -> int:
             except Exception as err:  # noqa: BLE001 - report every page, then go on
                 emit({"step": f"page_smoke_{device}", "page": name, "ok": False,
                       "error": f"{type(err).__name__}: {err}"[:500]}, log)
-        for name, profile, overrides in PAPER_RUNS:
-            if a.smoke:
-                profile, overrides = "smoke", {}
-            if left() < 30:
-                emit({"step": "paper_run", "page": name, "ok": False,
-                      "error": "skipped: the time budget is spent"}, log)
-                continue
-            figures = Path(tmp) / f"paper-{name}"
-            try:
-                run = run_page(name, profile, {**overrides, "device": device}, figures)
-            except Exception as err:  # noqa: BLE001
-                emit({"step": "paper_run", "page": name, "ok": False,
-                      "error": f"{type(err).__name__}: {err}"[:500]}, log)
-                continue
-            keep = out / name
-            keep.mkdir(parents=True, exist_ok=True)
-            for f in [*figures.glob("*.csv"), figures / "run.json"]:
-                shutil.copy2(f, keep / f.name)
-            emit({"step": "paper_run", "page": name, "ok": True,
-                  "seconds": run["duration_seconds"], "kept": sorted(p.name for p in
-                                                                     keep.iterdir())}, log)
+    for name, _, _ in PAPER_RUNS:
+        # each in its own process, killed at the budget's end: one slow page cannot take the
+        # others' results with it
+        if left() < 30:
+            emit({"step": "paper_run", "page": name, "ok": False,
+                  "error": "skipped: the time budget is spent"}, log)
+            continue
+        subprocess_step(f"paper_run_{name}", [sys.executable, __file__, "--page", name,
+                                              "--out", str(out), *smoke], left() - 5, log)
     if a.smoke:
         shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
+def paper_run(name: str, out: Path, device: str, smoke: bool) -> int:
+    """One paper-budget page run; keeps its CSVs and run.json under out/NAME/."""
+    profile, overrides = next((p, o) for n, p, o in PAPER_RUNS if n == name)
+    if smoke:
+        profile, overrides = "smoke", {}
+    with tempfile.TemporaryDirectory() as tmp:
+        run = run_page(name, profile, {**overrides, "device": device}, Path(tmp))
+        keep = out / name
+        keep.mkdir(parents=True, exist_ok=True)
+        for f in [*Path(tmp).glob("*.csv"), Path(tmp) / "run.json"]:
+            shutil.copy2(f, keep / f.name)
+    print(json.dumps({"page": name, "seconds": run["duration_seconds"],
+                      "kept": sorted(p.name for p in keep.iterdir())}))
     return 0
 
 
