@@ -42,14 +42,10 @@ sys.path.insert(0, str(ROOT))
 #: slice; the widths stop at 5000, where the 3-layer network's m x m layer is already 25M
 #: weights per configuration.
 PAPER_RUNS = [
-    ("width", "paper", {"m_values": [100, 200, 500, 1000, 2000, 5000], "seeds": 3,
+    ("protocol", "paper", {"seeds": 2}),
+    ("width", "paper", {"m_values": [100, 200, 500, 1000], "seeds": 2,
                         "lrs": [0.1, 0.2, 0.5, 1.0], "weight_decays": [0.0, 1e-4],
                         "n_val": 2000, "n_test": 5000}),
-    ("protocol", "paper", {"seeds": 3}),
-    ("sensitivity", "paper", {"m_values": [200, 1000], "seeds": 3, "lrs": [0.1, 0.2, 0.5, 1.0],
-                              "weight_decays": [0.0, 1e-4], "n_val": 2000, "n_test": 5000,
-                              "map_alphas": [0.3], "map_betas": [0.3], "map_N": 1000,
-                              "map_m": 200}),
 ]
 
 
@@ -60,17 +56,16 @@ def emit(record: dict, log: Path) -> None:
         f.write(line + "\n")
 
 
-def _ipython_stub() -> None:
-    """`from IPython.display import Markdown, display` for machines without IPython."""
+def _cell_source(cell) -> str:
+    """A code cell's source; without IPython, its display import becomes print (a stub IPython
+    module would confuse pandas and matplotlib, which look for a running IPython)."""
+    src = "".join(cell["source"])
     try:
         import IPython.display  # noqa: F401
     except ImportError:
-        mod = types.ModuleType("IPython.display")
-        mod.Markdown = str
-        mod.display = lambda *a, **k: None
-        pkg = types.ModuleType("IPython")
-        pkg.display = mod
-        sys.modules.update({"IPython": pkg, "IPython.display": mod})
+        src = src.replace("from IPython.display import Markdown, display",
+                          "Markdown = display = print")
+    return src
 
 
 def run_page(name: str, profile: str, overrides: dict, out_dir: Path) -> dict:
@@ -82,7 +77,6 @@ def run_page(name: str, profile: str, overrides: dict, out_dir: Path) -> dict:
     from hlcore import profiles
     from hlcore.store import package_versions, source_hash
 
-    _ipython_stub()
     nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
     spec = profiles.get_spec(name)
     ns = {p.name: overrides.get(p.name) for p in spec.params}
@@ -97,7 +91,7 @@ def run_page(name: str, profile: str, overrides: dict, out_dir: Path) -> dict:
             if cell["cell_type"] != "code" or "parameters" in cell["metadata"].get("tags", []):
                 continue
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile("".join(cell["source"]), f"<{name}>", "exec"), ns)
+                exec(compile(_cell_source(cell), f"<{name}>", "exec"), ns)
     finally:
         os.chdir(cwd)
     import torch
@@ -137,6 +131,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "results" / "paper"))
     ap.add_argument("--budget", type=float, default=480.0, help="seconds for everything")
     ap.add_argument("--smoke", action="store_true", help="CPU dry run at tiny sizes (CI)")
+    ap.add_argument("--paper-only", action="store_true", help="only the paper-budget runs")
     ap.add_argument("--page", help="run only this page's paper-budget run (used internally)")
     a = ap.parse_args(argv)
     deadline = time.perf_counter() + a.budget
@@ -162,6 +157,8 @@ def main(argv=None) -> int:
     emit({"step": "machine", "device": torch.cuda.get_device_name(0) if device == "cuda"
           else "cpu", "torch": torch.__version__, "python": platform.python_version()}, log)
     py = sys.executable
+    if a.paper_only:
+        return _paper_runs(out, left, log, [])
     tests = ["tests/test_train.py", "tests/test_kernels.py", "tests/test_sweep_device.py"]
     subprocess_step("cuda_tests", [py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                    *tests, "-k", "cuda"], min(120, left()), log)
@@ -186,6 +183,13 @@ def main(argv=None) -> int:
             except Exception as err:  # noqa: BLE001 - report every page, then go on
                 emit({"step": f"page_smoke_{device}", "page": name, "ok": False,
                       "error": f"{type(err).__name__}: {err}"[:500]}, log)
+    _paper_runs(out, left, log, smoke)
+    if a.smoke:
+        shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
+def _paper_runs(out: Path, left, log: Path, smoke: list) -> int:
     for name, _, _ in PAPER_RUNS:
         # each in its own process, killed at the budget's end: one slow page cannot take the
         # others' results with it
@@ -195,8 +199,6 @@ def main(argv=None) -> int:
             continue
         subprocess_step(f"paper_run_{name}", [sys.executable, __file__, "--page", name,
                                               "--out", str(out), *smoke], left() - 5, log)
-    if a.smoke:
-        shutil.rmtree(out, ignore_errors=True)
     return 0
 
 
