@@ -106,8 +106,10 @@ def _demo(args) -> int:
 
 
 def _executor_options(parser) -> None:
-    parser.add_argument("--executor", default="in-process", choices=("in-process", "dask"),
-                        help="where training and kernel tasks run (default: this process)")
+    parser.add_argument("--executor", default="processes",
+                        choices=("processes", "in-process", "dask"),
+                        help="where training and kernel tasks run (default: one worker process "
+                             "per core, $HL_WORKERS to change)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
 

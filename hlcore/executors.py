@@ -79,8 +79,10 @@ class Processes:
         from tqdm import tqdm
 
         items = list(items)
+        if len(items) <= 1 or self.workers == 1:  # no pool to start for one task
+            return InProcess().map(fn, items, progress=progress, describe=describe)
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=ctx,
+        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=ctx,
                                  initializer=_one_torch_thread) as pool:
             futures = [pool.submit(fn, item) for item in items]
             for f in tqdm(futures, desc=f"sweep ({self.workers} processes)", leave=False,

@@ -141,25 +141,34 @@ def hand_made(targets=(0.12, 0.037, 0.011), m: int = 200, d: int = 6, epochs: in
 
 
 def sgd_search(d: int, N: int, m: int, lrs, weight_decays, seeds=(0,), epochs: int = 100,
-               n_test: int = 5000, data_seed: int = 0, record_every: int = 10,
-               device="cpu") -> tuple[pd.DataFrame, pd.DataFrame]:
+               n_val: int = 2000, n_test: int = 5000, data_seed: int = 0,
+               record_every: int = 10, device="cpu") -> tuple[pd.DataFrame, pd.DataFrame]:
     """SGD from random initialisation on parity6 at (d, N, m) over the lr x weight-decay grid.
 
-    Returns (models, history): one row per trained model (final train and test error, norm),
-    and one row per model and recorded epoch (train error, norm) for the frontier."""
+    Returns (models, history): one row per trained model (final train, validation and test
+    error; its norm ||W||_F, the initialisation's ||W0||_F and the displacement's
+    ||W - W0||_F), and one row per model and recorded epoch (train error, norm) for the
+    frontier. Choices among models are to be made on the validation error."""
     target = make_target("parity6", d=d)
-    data = Data.sample(target, N, n_val=1, n_test=n_test, seed=data_seed, device=device)
+    data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed, device=device)
     model, configs, hist, _ = train_models(d, m, data, lrs, weight_decays, seeds, epochs,
                                            record_every=record_every, device=device)
+    # the initialisation, redrawn from the seeds (SignNet2 trains W itself from W0)
+    init = SignNet2(d, 1, m, [c[0] for c in configs], device=model.A0.device).weight("W")
+    disp = (model.weight("W").detach() - init).double().pow(2).sum(dim=(1, 2)).sqrt()
+    init_norms = init.double().pow(2).sum(dim=(1, 2)).sqrt()
     test = squared_error(model, data.x_test, data.y_test).cpu().numpy()
+    val = squared_error(model, data.x_val, data.y_val).cpu().numpy()
     train = squared_error(model, data.x_train, data.y_train).cpu().numpy()
     norms = model.frobenius_norms().cpu().numpy()
     dead = set(hist[hist["diverged"]][["seed", "lr", "weight_decay"]].itertuples(index=False,
                                                                                  name=None))
     rows = [{"series": "sgd", "learner": "2layer-sign", "d": d, "N": N, "m": m, "seed": s,
              "lr": lr, "weight_decay": wd, "epochs": epochs,
-             "frobenius_norm": float(norms[b]), "train_error": float(train[b]),
-             "test_error": float(test[b]), "diverged": (s, lr, wd) in dead}
+             "frobenius_norm": float(norms[b]), "init_norm": float(init_norms[b]),
+             "displacement_norm": float(disp[b]), "train_error": float(train[b]),
+             "val_error": float(val[b]), "test_error": float(test[b]),
+             "diverged": (s, lr, wd) in dead}
             for b, (s, lr, wd) in enumerate(configs)]
     models = pd.DataFrame(rows)
     hist = hist.assign(d=d, N=N, m=m)

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pandas as pd
-
 from .store import ResultStore
 from .sweep import make_job, run_task
 from .train import mark_selected
@@ -30,6 +27,16 @@ def chosen_test_error(target, name: str, N: int, seed: int, *, m: int, lrs, weig
     table = mark_selected(run_task(job))
     chosen = table[table["selected_val"]]
     return float(chosen["test_error"].iloc[0]) if len(chosen) else math.inf
+
+
+#: The search stops at this fraction of the 2^d inputs of the cube (see `cube_cap`).
+CUBE_FRACTION = 0.1
+
+
+def cube_cap(d: int, N_max: int, fraction: float = CUBE_FRACTION) -> int:
+    """The largest N the search may use at dimension d: N_max, but at most `fraction` of the
+    2^d points of the input cube, so that test inputs are mostly unseen ones."""
+    return max(1, min(int(N_max), int(fraction * 2**d)))
 
 
 def n_star(error_at, threshold: float, *, N0: int, N_max: int, refine: int = 2) -> dict:
@@ -60,18 +67,3 @@ def n_star(error_at, threshold: float, *, N0: int, N_max: int, refine: int = 2) 
         else:
             lo = mid
     return {"n_star": hi, "reached": True, "curve": sorted(curve)}
-
-
-def fit_slope(table: pd.DataFrame) -> dict:
-    """Least-squares slope of log N* against log d over the reached points, with its standard
-    error (nan where fewer than two dimensions reached the threshold)."""
-    ok = table[table["reached"]]
-    if ok["d"].nunique() < 2:
-        return {"slope": math.nan, "stderr": math.nan, "points": len(ok)}
-    x, y = np.log(ok["d"].to_numpy(float)), np.log(ok["n_star"].to_numpy(float))
-    A = np.vstack([x, np.ones_like(x)]).T
-    coef, res, *_ = np.linalg.lstsq(A, y, rcond=None)
-    dof = max(1, len(x) - 2)
-    sigma2 = float(res[0]) / dof if len(res) else 0.0
-    cov = sigma2 * np.linalg.inv(A.T @ A)
-    return {"slope": float(coef[0]), "stderr": float(math.sqrt(cov[0, 0])), "points": len(ok)}

@@ -45,32 +45,57 @@ def block_metrics(model, target, x: torch.Tensor, chunk: int = 4096) -> dict:
 
 
 def dynamics(target, *, N: int, m: int, lr: float, weight_decay: float, seeds, epochs: int,
-             n_test: int = 2000, device="cpu", every: int = 1) -> pd.DataFrame:
-    """Train 3resnet (one configuration per seed, batched) and record the block metrics on
-    held-out data every `every` epochs. One row per (seed, epoch)."""
-    seeds = list(seeds)
+             n_test: int = 2000, device="cpu", every: int = 1,
+             lr_drop: bool = True) -> pd.DataFrame:
+    """Train 3resnet once per seed, each seed on its own data (drawn from the seed), and record
+    the block metrics on held-out data every `every` epochs. One row per (seed, epoch).
+    `lr_drop=False` is the control without the learning-rate drop at half the epochs."""
     rows = []
-    data = Data.sample(target, N, n_val=1, n_test=n_test, seed=0, device=device)
-    model = make_learner("3resnet", target.d, target.k, m, seeds, device=data.x_train.device)
+    for seed in seeds:
+        data = Data.sample(target, N, n_val=1, n_test=n_test, seed=seed, device=device)
+        model = make_learner("3resnet", target.d, target.k, m, [seed],
+                             device=data.x_train.device)
 
-    def record(epoch, net):
-        if (epoch + 1) % every and epoch + 1 != epochs:
-            return
-        metrics = block_metrics(net, target, data.x_test)
-        for b, seed in enumerate(seeds):
+        def record(epoch, net, seed=seed, data=data):
+            if (epoch + 1) % every and epoch + 1 != epochs:
+                return
+            metrics = block_metrics(net, target, data.x_test)
             rows.append({"learner": "3resnet", "seed": seed, "epoch": epoch + 1, "N": N,
-                         "m": m, **{k: float(v[b]) for k, v in metrics.items()}})
+                         "m": m, "lr_drop": lr_drop,
+                         **{k: float(v[0]) for k, v in metrics.items()}})
 
-    record(-1, model)  # epoch 0: the initialisation
-    train_batched(model, data, [lr] * len(seeds), [weight_decay] * len(seeds), epochs=epochs,
-                  callback=record, progress=False)
+        record(-1, model)  # epoch 0: the initialisation
+        train_batched(model, data, [lr], [weight_decay], epochs=epochs, callback=record,
+                      progress=False, lr_drop=lr_drop)
     return pd.DataFrame(rows)
 
 
-def first_epoch(table: pd.DataFrame, column: str, level: float) -> float:
-    """Mean over seeds of the first epoch at which `column` reaches `level` (nan if never)."""
-    hits = [g[g[column] >= level]["epoch"].min() for _, g in table.groupby("seed")]
-    return float(np.nanmean([np.nan if pd.isna(h) else h for h in hits]))
+def first_epochs(table: pd.DataFrame, column: str, level: float) -> pd.Series:
+    """Per seed, the first epoch at which `column` reaches `level` (NaN where it never does:
+    those seeds are counted, not dropped, by `reached`)."""
+    return table.groupby("seed").apply(
+        lambda g: g[g[column] >= level]["epoch"].min(), include_groups=False)
+
+
+def reached(table: pd.DataFrame, column: str, level: float) -> str:
+    """'k of n seeds, mean epoch E' for the first time `column` reaches `level`."""
+    t = first_epochs(table, column, level)
+    hit = t.dropna()
+    mean = f", mean epoch {hit.mean():.0f}" if len(hit) else ""
+    return f"{len(hit)} of {len(t)} seeds{mean}"
+
+
+def correction(table: pd.DataFrame, level: float = 0.5) -> pd.Series:
+    """Per seed: the lower block's error against beta F at the end of training divided by the
+    same error at the first epoch where the branch carries `level` of alpha G(F) (below 1: the
+    lower block kept improving while the branch learned; NaN where it never got there)."""
+    out = {}
+    for seed, g in table.groupby("seed"):
+        g = g.sort_values("epoch")
+        hit = g[g["G_captured"] >= level]
+        out[seed] = (float(g["F_error"].iloc[-1] / hit["F_error"].iloc[0]) if len(hit)
+                     else np.nan)
+    return pd.Series(out, name="correction")
 
 
 def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decay: float, seeds,

@@ -104,12 +104,13 @@ def _quiet() -> bool:
 def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int,
                   batch_size: int = 50, momentum: float = 0.9, progress: bool | None = None,
                   callback=None, loss_reduction: str = "mean",
-                  decay: str = "displacement") -> dict:
+                  decay: str = "displacement", lr_drop: bool = True) -> dict:
     """Train the B networks of `model` in place, configuration b with lrs[b], weight_decays[b]
     and data order drawn from model.seeds[b]. Returns per-configuration tensors: `diverged`,
     `loss_history` (epochs, B) and `seconds`.
 
-    `callback(epoch, model)`, if given, runs after each epoch (e.g. to record dynamics)."""
+    `callback(epoch, model)`, if given, runs after each epoch (e.g. to record dynamics).
+    `lr_drop=False` keeps the learning rate constant (a control, not the paper's protocol)."""
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
     check_choice("loss_reduction", loss_reduction, LOSS_REDUCTIONS)
@@ -134,7 +135,7 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
     from tqdm import tqdm
     for epoch in tqdm(range(epochs), desc=f"{model.name} x{B}", disable=not show, leave=False):
         # Step decay: the learning rate is divided by 10 at half the epochs.
-        lr = lr0 * (0.1 if epoch >= epochs // 2 and epochs > 1 else 1.0)
+        lr = lr0 * (0.1 if lr_drop and epoch >= epochs // 2 and epochs > 1 else 1.0)
         step_lr = shape(lr * alive)
         step_wd = shape(wd)
         order = torch.stack([torch.randperm(N, generator=g) for g in gens]).to(dev)

@@ -137,6 +137,8 @@ def test_frobenius():
     v = C.frobenius(*frobenius_tables(sgd_train=(0.4, 0.35)), SHORT)
     assert v.verdict == C.INCONCLUSIVE
     assert C.frobenius(*frobenius_tables(sgd_train=(0.4, 0.35)), FULL).verdict == C.PARTLY
+    no_hand = frobenius_tables()[0].iloc[:0]
+    assert C.frobenius(no_hand, frobenius_tables()[1], SHORT).verdict == C.INCONCLUSIVE
 
 
 def gap_table(resnet=lambda d: 10 * d, kernel=lambda d: d**2, seeds=2, cube=0.01):

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from hlcore import Data, make_learner, make_target
-from hlcore.hierarchy import block_metrics, dynamics, first_epoch, train_scheme
+from hlcore.hierarchy import (block_metrics, correction, dynamics, first_epochs, reached,
+                              train_scheme)
 from hlcore.train import squared_error
 
 T = make_target("parity-v3", d=10, k=5, g_degree=2)
@@ -36,7 +37,17 @@ def test_dynamics_and_layerwise_run():
                    n_test=100, device="cpu")
     assert sorted(dyn["epoch"].unique()) == [0, 1, 2, 3]
     assert len(dyn) == 8
-    assert not np.isnan(first_epoch(dyn.assign(x=dyn["epoch"]), "x", 2))
+    # each seed its own data: the two seeds' initial errors differ
+    start = dyn[dyn["epoch"] == 0].set_index("seed")["test_error"]
+    assert start[0] != start[1]
+    # seeds that never reach a level are counted, not dropped
+    x = dyn.assign(x=dyn["epoch"] + dyn["seed"] * 10)
+    assert list(first_epochs(x, "x", 2)) == [2, 0]
+    assert reached(x, "x", 12) == "1 of 2 seeds, mean epoch 2"
+    assert len(correction(dyn)) == 2
+    flat = dynamics(T, N=200, m=16, lr=0.1, weight_decay=0.0, seeds=[0], epochs=3, n_test=100,
+                    device="cpu", lr_drop=False)
+    assert not flat["lr_drop"].any() and len(flat) == 4
     for scheme in ("joint", "layer-wise", "3layer"):
         r = train_scheme(T, scheme, N=200, m=16, lrs=[0.05, 0.1], weight_decay=0.0,
                          seeds=[0], epochs=2, n_val=50, n_test=50, device="cpu")
