@@ -69,16 +69,24 @@ def _plan(args) -> int:
 
 
 def _check_memory(name: str, profile: str, overrides: dict) -> None:
-    """Refuse a run whose largest kernel matrix cannot fit in memory here."""
+    """Refuse a run whose largest kernel matrix or batched network cannot fit in memory here."""
     from . import profiles
-    from .kernels import check_fits
+    from .kernels import available_memory, check_fits
     from .plan import notebook_tasks
 
-    tasks = [t for t in notebook_tasks(name, profiles.resolve(name, profile, **overrides))
-             if t.kind == "kernel"]
-    if tasks:
-        big = max(tasks, key=lambda t: t.N)
+    tasks = notebook_tasks(name, profiles.resolve(name, profile, **overrides))
+    kernels = [t for t in tasks if t.kind == "kernel"]
+    if kernels:
+        big = max(kernels, key=lambda t: t.N)
         check_fits(big.N, big.n_eval)
+    nets = [t for t in tasks if t.kind == "train"]
+    if nets:
+        big = max(nets, key=lambda t: t.memory())
+        free = available_memory()
+        if big.memory() > 0.8 * free:
+            raise MemoryError(f"training {big.learner} at width m={big.m} ({big.configs} "
+                              f"configurations batched) needs about {big.memory() / 2**30:.1f} "
+                              f"GiB; {free / 2**30:.1f} GiB is free here")
 
 
 def _book(args) -> int:

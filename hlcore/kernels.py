@@ -362,6 +362,14 @@ def _check_ridges(ridges) -> list[float]:
     return ridges
 
 
+def _inputs(M, Y, evals: dict):
+    """(whether the caller passed arrays, M, Y, evals), all float64 tensors on M's device."""
+    numpy_out = not isinstance(M, torch.Tensor)
+    M = _as_tensor64(M)
+    return (numpy_out, M, _as_tensor64(Y, M.device),
+            {name: _as_tensor64(E, M.device) for name, E in evals.items()})
+
+
 def _out(t: torch.Tensor, numpy_out: bool):
     return t.cpu().numpy() if numpy_out else t
 
@@ -377,12 +385,8 @@ def ridge_path(K, Y, K_evals: dict, ridges=DEFAULT_RIDGES, relative: bool = True
     Returns [{"ridge": r, "preds": {name: predictions}}]; a ridge value whose system is not
     positive definite is skipped with a warning, and if every value fails a ValueError says so."""
     ridges = _check_ridges(ridges)
-    numpy_out = not isinstance(K, torch.Tensor)
-    K = _as_tensor64(K)
+    numpy_out, K, Y, evals = _inputs(K, Y, K_evals)
     dev = K.device
-    Y = _as_tensor64(Y, dev)
-    evals = {name: _as_tensor64(Ke, dev) for name, Ke in K_evals.items()}
-    N = len(K)
     scale = float(K.diagonal().mean()) if relative else 1.0
     work = torch.empty_like(K)
     info = torch.empty((), dtype=torch.int32, device=dev)
@@ -416,11 +420,7 @@ def ridge_path_features(Phi, Y, Phi_evals: dict, ridges=DEFAULT_RIDGES,
     solved in feature space: one D x D eigendecomposition serves every ridge value, which is
     much cheaper than N x N work when D < N (e.g. a conjugate kernel of width m < N)."""
     ridges = _check_ridges(ridges)
-    numpy_out = not isinstance(Phi, torch.Tensor)
-    Phi = _as_tensor64(Phi)
-    dev = Phi.device
-    Y = _as_tensor64(Y, dev)
-    evals_in = {n: _as_tensor64(P, dev) for n, P in Phi_evals.items()}
+    numpy_out, Phi, Y, evals_in = _inputs(Phi, Y, Phi_evals)
     scale = float((Phi * Phi).sum() / len(Phi)) if relative else 1.0
     evals, evecs = torch.linalg.eigh(Phi.T @ Phi)
     proj = evecs.T @ (Phi.T @ Y)

@@ -31,6 +31,7 @@ class Param:
     min: float | None = None
     max: float | None = None
     choices: tuple | None = None
+    even: bool = False
 
     @property
     def item_type(self) -> str:
@@ -88,6 +89,8 @@ class Param:
                 raise ValueError(f"{self.name} must be >= {self.min}; got {v!r}")
             if self.max is not None and v > self.max:
                 raise ValueError(f"{self.name} must be <= {self.max}; got {v!r}")
+            if self.even and v % 2:
+                raise ValueError(f"{self.name} must be even; got {v!r}")
             if self.choices is not None and v not in self.choices:
                 raise ValueError(f"{self.name}: unknown value {v!r}; allowed: "
                                  f"{', '.join(map(str, self.choices))}")
@@ -250,7 +253,7 @@ FROBENIUS = NotebookSpec(
     params=(
         Param("d", "int", "input dimension of the search", min=6),
         Param("N", "int", "training-set size of the search", min=1),
-        Param("m_values", "list[int]", "widths searched (even)", min=2),
+        Param("m_values", "list[int]", "widths searched (even)", min=2, even=True),
         Param("lrs", "list[float]", "learning-rate grid", min=0),
         Param("weight_decays", "list[float]", "weight-decay grid", min=0),
         Param("epochs", "int", "SGD epochs (learning rate / 10 at half)", min=1),
@@ -261,7 +264,7 @@ FROBENIUS = NotebookSpec(
               min=1),
         Param("N_values", "list[int]", "training-set sizes of the beyond-the-paper panel",
               min=1),
-        Param("beyond_m", "int", "width of the beyond-the-paper panel (even)", min=2),
+        Param("beyond_m", "int", "width of the beyond-the-paper panel (even)", min=2, even=True),
         Param("panel_b", "bool", "also run the paper's heavier panel (b): d 100, N 50000"),
         Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
     ),
@@ -339,8 +342,8 @@ SAMPLE_GAP = NotebookSpec(
                       kernels=["2layer(NTK-inf)"], epochs=2, lrs=[0.1], weight_decays=[1e-4],
                       seeds=1, n_val=100, n_test=200, ridges=[1e-3], device="cpu"),
         # dimensions whose cube is large enough that a tenth of it holds the search
-        "quick": dict(k=4, alpha=0.3, d_values=[14, 16, 20, 24], threshold_fraction=0.25,
-                      N0=32, N_max=16000, refine=1, m=500, learners=["3resnet"],
+        "quick": dict(k=4, alpha=0.3, d_values=[12, 14, 16, 18], threshold_fraction=0.25,
+                      N0=32, N_max=8000, refine=1, m=500, learners=["3resnet"],
                       kernels=["2layer(NTK-inf)", "2layer(last-inf)"], epochs=100,
                       lrs=[0.1, 0.5, 2.0], weight_decays=[1e-4], seeds=2, n_val=1000,
                       n_test=2000, ridges=[1e-3, 1e-2, 1e-1], device="auto"),

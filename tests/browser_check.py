@@ -54,8 +54,8 @@ def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
         external: set[str] = set()
 
         def offline(route):
-            # No network here: answer requests for other hosts (MathJax's CDN, ...) with an
-            # empty body, so that the check is about this book, not about the network.
+            # No network: answer requests for other hosts with an empty body, so that the
+            # check is about this book as a reader without a network sees it.
             if route.request.url.startswith(server.url):
                 route.continue_()
             else:
@@ -82,6 +82,13 @@ def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
                 .filter(img => !(img.complete && img.naturalWidth > 0))
                 .map(img => img.getAttribute('src'))""")
             problems += [f"{rel}: image did not load: {src}" for src in broken]
+            # MathJax is served with the book: with the network blocked, no formula may be
+            # left as raw TeX
+            text = page.evaluate("() => (document.querySelector('main') || document.body)"
+                                 ".innerText")
+            raw = [t for t in ("\\(", "\\[", "$$") if t in text]
+            if raw:
+                problems.append(f"{rel}: raw TeX left on the page ({', '.join(raw)})")
             for href in page.evaluate("() => Array.from(document.querySelectorAll('a[href]'))"
                                       ".map(a => a.href)"):
                 if href.startswith(server.url):

@@ -170,6 +170,14 @@ def test_sample_gap():
     t = gap_table()
     t.loc[(t.learner == "2layer(NTK-inf)") & (t.d == 20), "n_star"] = 100
     assert "fewer samples" in C.sample_gap(t, kernels, FULL).failed[0]
+    # on a tie at the cap, a kernel that reached the threshold is the stronger one
+    t = gap_table()
+    t.loc[t.learner == "2layer(last-inf)", "n_star"] = t.loc[t.learner == "2layer(NTK-inf)",
+                                                             "n_star"].to_numpy()
+    t.loc[t.learner == "2layer(NTK-inf)", "reached"] = False
+    v = C.sample_gap(t, kernels, FULL)
+    assert set(v.numbers["strongest_kernel"]) == {"2layer(last-inf)"}
+    assert v.numbers["kernel_reached"].all() and v.verdict == C.REPRODUCED
     # a training set over 10 % of the cube is refused
     with pytest.raises(ValueError, match="10% of the input cube"):
         C.sample_gap(gap_table(cube=0.5), kernels, FULL)
@@ -198,6 +206,10 @@ def hierarchy_table(joint=0.3, layer=1.3):
 
 def test_hierarchy():
     assert C.hierarchy(hierarchy_table(), T, FULL).verdict == C.REPRODUCED
+    # where neither scheme learned (small N), the ratio says nothing and is not judged
+    t = hierarchy_table()
+    t.loc[(t.N == 2000) & (t.learner != "3layer"), "test_error"] = 1.5
+    assert C.hierarchy(t, T, FULL).verdict == C.REPRODUCED
     assert C.hierarchy(hierarchy_table(), T, SHORT).verdict == C.INCONCLUSIVE
     v = C.hierarchy(hierarchy_table(layer=0.4), T, FULL)
     assert v.verdict == C.PARTLY and "layer-wise" in v.failed[0]
@@ -211,5 +223,13 @@ def test_verdicts_save_and_render(tmp_path):
     loaded = C.load(tmp_path / "verdict.json")
     assert loaded["verdict"] == C.REPRODUCED and loaded["budget"]["below_paper"]
     md = C.report_markdown({"width": loaded})
-    assert "**reproduced**" in md and "| epochs | 40 | 800 |" in md
-    assert "best_other_network" in md and "Numbers per seed" in md
+    assert "**Verdict: reproduced**" in md and "| epochs | 40 | 800 |" in md
+    assert "best\\_other\\_network" in md and "Numbers per seed" in md
+
+
+def test_budget_reads_the_epochs_off_the_table():
+    P = {"epochs": 800, "lrs": [0.1, 0.2], "weight_decays": [0.0], "seeds": 3}
+    rows = pd.DataFrame({"epochs": [100.0, 800.0, np.nan]})  # a kernel row has no epochs
+    b = C.Budget.of(P, rows)
+    assert b.epochs == 100 and b.below_paper and b.grid == "2 learning rates x 1 weight decays"
+    assert not C.Budget.of(P).below_paper

@@ -165,3 +165,30 @@ def test_hl_run_replaces_damaged_entries_and_says_which(cache, tmp_path, capsys)
     assert f"damaged cache entry {run_json.parent}" in text
     assert f"damaged cache entry {entry}" in text
     json.loads(entry.read_text())
+
+
+def test_report_is_built_from_the_pages_verdicts(tmp_path):
+    from hlcore import claims
+
+    runs = {}
+    for name in ("width", "hierarchy"):
+        runs[name] = tmp_path / name
+        runs[name].mkdir()
+    table = pd.DataFrame({"learner": ["3resnet", "3layer", "3resnet(NTK)"], "m": 100, "seed": 0,
+                          "test_error": [0.3, 0.9, 1.6]})
+    claims.width(table, 0.72, claims.Budget(epochs=800, grid="g", seeds=1)).save(
+        runs["width"] / "verdict.json")
+    report = tmp_path / "report.md"
+    report.write_text("intro\n\n" + pipeline.REPORT_MARKER + "\n")
+    pipeline.write_report(report, runs)
+    text = report.read_text()
+    assert "**Verdict: reproduced**" in text and "| epochs | 800 | 800 |" in text
+    assert "`hierarchy`: not run in this profile yet" in text
+    assert pipeline.REPORT_MARKER not in text
+
+
+def test_odd_widths_are_refused_where_the_help_says_even(capsys, tmp_path):
+    code = hl(["run", "frobenius", "--profile", "smoke", "--out", str(tmp_path / "o"),
+               "-p", "m_values", "201"])
+    assert code == 2
+    assert "m_values must be even; got 201" in capsys.readouterr().err

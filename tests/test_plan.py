@@ -46,3 +46,12 @@ def test_run_refuses_a_kernel_that_cannot_fit(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "room for N <= " in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_run_refuses_a_network_that_cannot_fit(capsys, tmp_path):
+    code = hl(["run", "width", "--out", str(tmp_path / "o"), "-p", "m_values", "100000",
+               "-p", "learners", "3layer"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "GiB" in err and "m=100000" in err
+    assert not (tmp_path / "o").exists()

@@ -100,7 +100,7 @@ report''', metadata={"tags": ["hide-input"]}),
         new_markdown_cell("## The verdict"),
         new_code_cell('''from hlcore import claims
 
-verdict = claims.separation(sw.chosen(table), threshold, claims.Budget.of(P))
+verdict = claims.separation(sw.chosen(table), threshold, claims.Budget.of(P, table))
 display(Markdown(f"**Criterion.** {verdict.criterion}"))
 display(claims.present(verdict, out_dir))
 verdict.numbers.round(4)''', metadata={"tags": ["hide-input"]}),
@@ -173,7 +173,7 @@ side = pd.concat({"this book": ours[common], "paper v2": theirs.reindex(ours.ind
                  axis=1).swaplevel(axis=1).sort_index(axis=1, level=0).round(3)
 from hlcore import claims
 
-verdict = claims.width(sw.chosen(table), threshold, claims.Budget.of(P))
+verdict = claims.width(sw.chosen(table), threshold, claims.Budget.of(P, table))
 side''', metadata={"tags": ["hide-input"]}),
         new_markdown_cell("## The verdict"),
         new_code_cell('''display(Markdown(f"**Criterion.** {verdict.criterion}"))
@@ -275,7 +275,7 @@ plots.save_figure(fig, "sensitivity_map", grid, out_dir)
 plt.show()''', metadata={"tags": ["hide-input"]}),
         new_code_cell('''from hlcore import claims
 
-verdict = claims.sensitivity(chosen_a, P["alpha"], threshold, claims.Budget.of(P))
+verdict = claims.sensitivity(chosen_a, P["alpha"], threshold, claims.Budget.of(P, chosen_a))
 display(Markdown(f"**Criterion.** {verdict.criterion}"))
 display(claims.present(verdict, out_dir))
 grid["learned"] = grid["fraction_learned"] > 0.5  # [ours]: most of alpha G(F)
@@ -311,7 +311,7 @@ def frobenius():
 norm, and small norm means few samples suffice. The paper tests this on a problem where small
 solutions provably exist: a two-layer network $f(x) = a^\\top \\sigma(Wx)$ with fixed output signs
 $a_r = \\pm 1/\\sqrt m$ learning a degree-6 parity of $d = 40$ inputs (`parity6`). If SGD found
-the small-norm network, a Rademacher bound would promise good test error from $O(d)$ samples.
+the small-norm network, a Rademacher bound {cite}`bartlett2002rademacher` would promise good test error from $O(d)$ samples.
 Does it?
 
 The hand-made small-norm networks are built by the code (the paper's recipe: train at $d = 6$,
@@ -539,7 +539,7 @@ summary.round(4)''', metadata={"tags": ["hide-input"]}),
         new_markdown_cell("## The verdict"),
         new_code_cell('''from hlcore import claims
 
-verdict = claims.hierarchy(layer, target.threshold, claims.Budget.of(P))
+verdict = claims.hierarchy(layer, target.threshold, claims.Budget.of(P, layer))
 display(Markdown(f"**Criterion.** {verdict.criterion}"))
 display(claims.present(verdict, out_dir))
 verdict.numbers.round(4)''', metadata={"tags": ["hide-input"]}),
