@@ -164,15 +164,17 @@ class ResNet3(Learner):
                 "W": (m, d + 1, s["w_std"], s["bias_std"]),
                 "V": (m, k + 1, s["v_std"], s["bias_std"])}
 
+    # The bottleneck out1 always reads the fixed A0: the network never trains A, and the
+    # conjugate kernel '3resnet(last)' (a new output layer on the last hidden layer) must leave
+    # the hidden layer, out1 included, at its initialisation.
     def out1(self, x):
         """The lower block's output, A relu((W0+W)(x,1)): the part meant to learn F."""
-        return torch.bmm(self.layer("W", self._batched(x)),
-                         self.weight("A").transpose(1, 2))
+        return torch.bmm(self.layer("W", self._batched(x)), self.A0.transpose(1, 2))
 
     def hidden(self, x):
         x = self._batched(x)
         h1 = self.layer("W", x)
-        out1 = torch.bmm(h1, self.weight("A").transpose(1, 2))
+        out1 = torch.bmm(h1, self.A0.transpose(1, 2))
         return h1 + self.layer("V", out1)
 
 

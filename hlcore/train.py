@@ -245,8 +245,13 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
     return (table, models) if return_models else table
 
 
-def select(table: pd.DataFrame, by: str = "val_error",
-           group=("target", "learner", "fit", "N", "m", "seed", "data_seed")) -> pd.DataFrame:
+#: A configuration is chosen within each group of these columns (those a table has): the
+#: target with all its parameters, the learner, the data and the width.
+SELECT_GROUP = ("target", "d", "k", "alpha", "beta", "f_degree", "g_degree", "g_pattern",
+                "learner", "fit", "N", "m", "seed", "data_seed")
+
+
+def select(table: pd.DataFrame, by: str = "val_error", group=SELECT_GROUP) -> pd.DataFrame:
     """The best configuration of each group: by the validation error (honest, the default) or
     by the test error (`by="test_error"`, the paper's rule). Diverged runs are never chosen."""
     if by not in ("val_error", "test_error"):

@@ -82,3 +82,27 @@ def test_unknown_learner_and_bad_width():
         make_learner("4resnet", 3, 2, 10, [0])
     with pytest.raises(ValueError, match="m must be a positive integer; got 0"):
         make_learner("2layer", 3, 2, 0, [0])
+
+
+def test_resnet_conjugate_kernel_learner_trains_only_a_new_output_layer():
+    from hlcore import make_target, train_grid
+
+    t = make_target("parity-v3", d=10, k=5, g_degree=2)
+    _, (model,) = train_grid(t, "3resnet(last)", N=100, m=16, lrs=[0.5], weight_decays=[0.0],
+                             epochs=3, n_val=20, n_test=20, device="cpu", return_models=True)
+    x = torch.randn(7, 10)
+    assert model.A.abs().sum() > 0  # the output layer moved...
+    fresh = make_learner("3resnet", 10, 5, 16, [0])
+    # ...while the hidden layer, bottleneck included, is the one at initialisation
+    assert torch.allclose(model.hidden(x), fresh.hidden(x), atol=1e-6)
+
+
+def test_selection_tells_targets_apart_by_their_parameters():
+    import pandas as pd
+
+    from hlcore import select
+
+    t = pd.DataFrame({"target": "parity-v2", "beta": [1.0, 1.0, 0.2, 0.2], "learner": "3resnet",
+                      "N": 10, "m": 4, "seed": 0, "lr": [1, 2, 1, 2],
+                      "val_error": [0.1, 0.2, 0.9, 0.8], "test_error": 0.0, "diverged": False})
+    assert sorted(select(t)["lr"]) == [1, 2]  # one choice per beta
