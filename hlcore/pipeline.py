@@ -21,8 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import profiles
-from .store import (DAMAGE_PREFIX, default_root, digest, discard_damaged, package_versions,
-                    source_hash)
+from .store import default_root, digest, discard_damaged, package_versions, source_hash
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -86,23 +85,25 @@ def _copy_tree_atomic(src: Path, dst: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _tidy_executed(path: Path) -> list[str]:
-    """Hide the parameter cells in the book (the notebook shows its resolved parameters).
-    Returns the lines in which the run reported damaged cache entries."""
+def _tidy_executed(path: Path) -> None:
+    """Hide the parameter cells in the book (the notebook shows its resolved parameters)."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    damaged = []
     for cell in nb.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if HIDDEN_TAGS & set(tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                damaged += [ln for ln in output.get("text", "").splitlines()
-                            if ln.startswith(DAMAGE_PREFIX)]
     nbformat.write(nb, path)
-    return damaged
+
+
+def _new_lines(path: Path, offset: int) -> list[str]:
+    """The lines appended to `path` after byte `offset`."""
+    if not path.exists():
+        return []
+    with open(path) as f:
+        f.seek(offset)
+        return [ln for ln in f.read().splitlines() if ln]
 
 
 def _damage(folder: Path, name: str) -> str | None:
@@ -151,9 +152,10 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
             _copy_tree_atomic(final, out)
             return {"status": "cached", "key": key, "out_dir": str(out), "seconds": 0.0}
         discard_damaged(final, why)
-        log(f"{DAMAGE_PREFIX} {final} ({why}); running the notebook again")
     tmp = root / "tmp" / f"{name}-{key}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
+    damage_log = root / "damaged.log"
+    damage_seen = damage_log.stat().st_size if damage_log.exists() else 0
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     os.environ["HL_CACHE"] = str(root)  # the kernel shares the result cache
@@ -166,7 +168,8 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
                             parameters={**params, "out_dir": str(tmp)}, cwd=str(REPO_ROOT),
                             progress_bar=sys.stderr.isatty(), kernel_name="python3",
                             kernel_manager_class=_kernel_manager_class())
-        for line in _tidy_executed(tmp / f"{name}.ipynb"):
+        _tidy_executed(tmp / f"{name}.ipynb")
+        for line in _new_lines(root / "damaged.log", damage_seen):
             log(line)  # result-cache entries the run found damaged and replaced
         seconds = time.perf_counter() - t0
         run = {"notebook": name, "profile": profile, "parameters": params,

@@ -68,11 +68,19 @@ def atomic_write_text(path: Path, text: str) -> None:
 DAMAGE_PREFIX = "hlcore: damaged cache entry"
 
 
-def discard_damaged(path: Path, why: str) -> None:
+def discard_damaged(path: Path, why: str, root: Path | None = None) -> None:
     """Remove an unreadable cache entry (a file or a run folder) and say so in one line: it is
-    then recomputed like a missing one. A full disk or an interrupted copy can leave one."""
-    print(f"{DAMAGE_PREFIX} {path} ({why}); it is recomputed and replaced", file=sys.stderr,
-          flush=True)
+    then recomputed like a missing one. A full disk or an interrupted copy can leave one. The
+    line also goes to ROOT/damaged.log, from which `hl run` relays it (the entry may be found
+    in a worker process whose output nobody sees)."""
+    line = f"{DAMAGE_PREFIX} {path} ({why}); it is recomputed and replaced"
+    print(line, file=sys.stderr, flush=True)
+    if root is not None:
+        try:
+            with open(Path(root) / "damaged.log", "a") as f:
+                f.write(line + "\n")
+        except OSError:
+            pass
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
     else:
@@ -113,7 +121,7 @@ class ResultStore:
                 if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
                     raise ValueError("not a list of rows")
             except (OSError, UnicodeDecodeError, ValueError) as err:
-                discard_damaged(p, type(err).__name__)
+                discard_damaged(p, type(err).__name__, self.root)
             else:
                 self.hits += 1
                 return [_unclean(r) for r in rows]
