@@ -154,6 +154,8 @@ def main(argv=None) -> int:
         print("gpu_check: PyTorch sees no CUDA device; use --smoke for the CPU dry run",
               file=sys.stderr)
         return 2
+    if a.page:  # one paper-budget page, in a process of its own (see _paper_runs)
+        return paper_run(a.page, out, device, smoke=a.smoke)
     emit({"step": "machine", "device": torch.cuda.get_device_name(0) if device == "cuda"
           else "cpu", "torch": torch.__version__, "python": platform.python_version()}, log)
     py = sys.executable
@@ -171,8 +173,6 @@ def main(argv=None) -> int:
                     min(90, left()), log)
     from hlcore import profiles
 
-    if a.page:
-        return paper_run(a.page, out, device, smoke=a.smoke)
     with tempfile.TemporaryDirectory() as tmp:
         for name in profiles.NOTEBOOKS:
             t0 = time.perf_counter()
