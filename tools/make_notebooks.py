@@ -751,8 +751,13 @@ for ax, learner in zip(axes[0], learners):
     ax.plot(np.arange(len(g)), g["test_error_paper_rule"], "o", markerfacecolor="none",
             markeredgecolor=colour, markersize=9, label="chosen on test (paper's rule)")
     ax.axhline(g["paper"].iloc[0], color=colour, linestyle="--", linewidth=1, label="paper v2")
+    for i, r in g.iterrows():  # a reading with nothing to show says why
+        if np.isnan(r["test_error_paper_rule"]):
+            ax.text(i, g["paper"].iloc[0], f"all {r['diverged']} diverged", rotation=90,
+                    ha="center", va="bottom", fontsize=8, color="#555555")
     ax.axhline(target.threshold, label=r"$k\\alpha^2$", **plots.THRESHOLD_STYLE)
     ax.set_xticks(np.arange(len(g)), g["reading"], rotation=30, ha="right", fontsize=8)
+    ax.set_xlim(-0.5, len(g) - 0.5)
     ax.set_yscale("log"); ax.set_title(learner); ax.set_ylabel("test error")
 axes[0][0].legend(fontsize=7)
 fig.suptitle(f"{P['target']}, N={P['N']}, m={P['m']}, {P['epochs']} epochs, "
