@@ -11,7 +11,7 @@ Each side is repeated (`--repeats`, interleaved in a rotating order so that a sl
 the machine hits all sides alike); the ratios are medians over repetitions, with their range.
 
     python benchmarks/bench_batched_grid.py [--learner 3resnet] [--m 500] [--N 10000]
-        [--configs 16] [--epochs 2] [--repeats 5] [--device cpu|cuda] [--smoke]
+        [--configs 16] [--epochs 2] [--repeats 9] [--device cpu|cuda] [--smoke]
 """
 import argparse
 import json
@@ -61,7 +61,7 @@ def main(argv=None):
     ap.add_argument("--N", type=int, default=10000)
     ap.add_argument("--configs", type=int, default=16)
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=5,
+    ap.add_argument("--repeats", type=int, default=9,
                     help="interleaved repetitions of each side; medians are reported")
     ap.add_argument("--group-size", type=int, default=None)
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
