@@ -688,9 +688,11 @@ exponent is fitted only from three or more dimensions where the threshold was re
 standard error comes from the scatter of all seeds' points about the line. Verdict:
 **{glue:text}`sample-gap.verdict:s`**.
 
-Caveats: an exponent fitted over a factor of two or three in $d$ is rough; unreached points are
-lower bounds and stay out of the fits (which biases a learner's exponent *down*); the theory's
-bounds hide logarithmic factors and constants. Our readings: the threshold is a quarter of
+Caveats: an exponent fitted over a narrow range of $d$ (this profile's dimensions are limited by
+the cube: $N$ may not exceed $2^d/10$) is rough, and can come out well above or below $k/2$;
+unreached points are lower bounds and stay out of the fits (which biases a learner's exponent
+*down*); the theory's bounds hide logarithmic factors and constants, so the verdict compares
+the two exponents with each other rather than with $k/2$. Our readings: the threshold is a quarter of
 $k\\alpha^2$, the error of predicting $F$ alone (the theorem's $\\alpha^2/4$ per output,
 summed) **[ours]**; $G$ sits on every output **[ours]**."""),
     ]
