@@ -27,10 +27,24 @@ def style(learner: str) -> dict:
 
 
 def setup():
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "axes.grid": True,
-                         "grid.alpha": 0.3, "axes.spines.top": False,
-                         "axes.spines.right": False, "legend.frameon": False,
-                         "font.size": 10})
+    """The book's one theme: seaborn's, with our grid, spines and sizes."""
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="ticks", font_scale=0.9, rc={
+        "figure.dpi": 110, "savefig.dpi": 150, "axes.grid": True, "grid.alpha": 0.3,
+        "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False})
+
+
+def heatmap(table, ax, *, vmin: float, vmax: float, label: str, cmap: str = "RdYlBu"):
+    """A table (rows x columns) as an annotated heat map, first row at the bottom."""
+    import seaborn as sns
+
+    sns.heatmap(table, ax=ax, annot=True, fmt=".2f", cmap=cmap, vmin=vmin, vmax=vmax,
+                cbar_kws={"label": label}, annot_kws={"fontsize": 8},
+                xticklabels=[f"{c:g}" for c in table.columns],
+                yticklabels=[f"{r:g}" for r in table.index])
+    ax.invert_yaxis()
+    return ax
 
 
 def save_figure(fig, name: str, data, out_dir: str | Path = ".") -> dict:

@@ -259,18 +259,14 @@ for a in P["map_alphas"]:
 grid = pd.DataFrame(rows)
 M = grid.pivot(index="alpha", columns="beta", values="fraction_learned")
 fig, ax = plt.subplots(figsize=(6.2, 4.4))
-im = ax.imshow(M.values, origin="lower", cmap="RdYlBu", vmin=-0.5, vmax=1, aspect="auto")
-ax.set_xticks(range(len(M.columns)), [f"{b:g}" for b in M.columns])
-ax.set_yticks(range(len(M.index)), [f"{a:g}" for a in M.index])
-for (i, j), v in pd.DataFrame(M.values).stack().items():
-    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
-diag = [(list(M.columns).index(x), list(M.index).index(x)) for x in M.index if x in M.columns]
-if diag:
+plots.heatmap(M, ax, vmin=-0.5, vmax=1, label="1 - test error / (k alpha^2)")
+diag = [(list(M.columns).index(x) + 0.5, list(M.index).index(x) + 0.5)
+        for x in M.index if x in M.columns]
+if len(diag) > 1:
     ax.plot(*zip(*diag), "k--", linewidth=1, label="alpha = beta")
     ax.legend(loc="upper left", fontsize=8)
 ax.set_xlabel("beta (weight of F)"); ax.set_ylabel("alpha (weight of G(F))")
 ax.set_title(f"fraction of alpha G(F) learned, parity-v3, N={P['map_N']}, m={P['map_m']}")
-fig.colorbar(im, ax=ax, label="1 - test error / (k alpha^2)")
 plots.save_figure(fig, "sensitivity_map", grid, out_dir)
 plt.show()''', metadata={"tags": ["hide-input"]}),
         new_code_cell('''from hlcore import claims
