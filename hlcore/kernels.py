@@ -217,9 +217,8 @@ class InfiniteKernel:
         (memory: the output plus temporaries of about `block_elements` entries). Tensor inputs
         give a tensor on that device, array inputs a NumPy array."""
         numpy_in = not isinstance(X1, torch.Tensor)
-        as_t = lambda a: torch.as_tensor(a, dtype=torch.float64).to(self.device)  # noqa: E731
-        X1 = as_t(X1)
-        X2 = X1 if X2 is None else as_t(X2)
+        X1 = _as_tensor64(X1, self.device)
+        X2 = X1 if X2 is None else _as_tensor64(X2, self.device)
         out = torch.empty(len(X1), len(X2), dtype=torch.float64, device=self.device)
         step = max(1, block_elements // max(1, len(X2)))
         for i in range(0, len(X1), step):

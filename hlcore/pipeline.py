@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import profiles
-from .store import default_root, digest, discard_damaged, package_versions, source_hash
+from .store import (DAMAGE_LOG, default_root, digest, discard_damaged, package_versions,
+                    source_hash)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -154,7 +155,7 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
         discard_damaged(final, why)
     tmp = root / "tmp" / f"{name}-{key}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
-    damage_log = root / "damaged.log"
+    damage_log = root / DAMAGE_LOG
     damage_seen = damage_log.stat().st_size if damage_log.exists() else 0
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -169,7 +170,7 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
                             progress_bar=sys.stderr.isatty(), kernel_name="python3",
                             kernel_manager_class=_kernel_manager_class())
         _tidy_executed(tmp / f"{name}.ipynb")
-        for line in _new_lines(root / "damaged.log", damage_seen):
+        for line in _new_lines(damage_log, damage_seen):
             log(line)  # result-cache entries the run found damaged and replaced
         seconds = time.perf_counter() - t0
         run = {"notebook": name, "profile": profile, "parameters": params,

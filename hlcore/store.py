@@ -63,21 +63,22 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-#: Every line that reports a damaged cache entry starts so (hl run relays these lines from the
-#: executed notebook to its own output).
+#: Every line that reports a damaged cache entry starts so; result-cache lines are also kept in
+#: ROOT/DAMAGE_LOG, from which hl run relays them (they may come from a worker process).
 DAMAGE_PREFIX = "hlcore: damaged cache entry"
+DAMAGE_LOG = "damaged.log"
 
 
 def discard_damaged(path: Path, why: str, root: Path | None = None) -> None:
     """Remove an unreadable cache entry (a file or a run folder) and say so in one line: it is
     then recomputed like a missing one. A full disk or an interrupted copy can leave one. The
-    line also goes to ROOT/damaged.log, from which `hl run` relays it (the entry may be found
+    line also goes to ROOT/DAMAGE_LOG, from which `hl run` relays it (the entry may be found
     in a worker process whose output nobody sees)."""
     line = f"{DAMAGE_PREFIX} {path} ({why}); it is recomputed and replaced"
     print(line, file=sys.stderr, flush=True)
     if root is not None:
         try:
-            with open(Path(root) / "damaged.log", "a") as f:
+            with open(Path(root) / DAMAGE_LOG, "a") as f:
                 f.write(line + "\n")
         except OSError:
             pass

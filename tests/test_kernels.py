@@ -104,16 +104,22 @@ def test_linearised_network_is_linear_in_its_displacement():
     assert torch.allclose(lin(x).detach() - f0, 2 * f1, rtol=1e-4, atol=1e-5)
 
 
-def test_ridge_path_matches_a_direct_solve():
-    rng = np.random.default_rng(0)
-    F = rng.standard_normal((50, 20))
+def test_ridge_path_matches_scipy_cholesky_and_leaves_the_kernel_intact():
+    # The torch path replaces SciPy's (whose OpenBLAS crashes at large N on some processors);
+    # on a small problem both must agree to 1e-8 relative.
+    from scipy.linalg import cho_factor, cho_solve
+
+    rng = np.random.default_rng(5)
+    F = rng.standard_normal((200, 80))
     K = F @ F.T
-    Y = rng.standard_normal((50, 3))
-    Ke = rng.standard_normal((4, 50))
-    path = ridge_path(K, Y, {"e": Ke}, ridges=[1e-3, 1e-1])
+    Y = rng.standard_normal((200, 4))
+    Ke = rng.standard_normal((30, 200))
+    path = ridge_path(K, Y, {"e": Ke}, ridges=[1e-4, 1e-2, 1.0])
     scale = np.mean(np.diag(K))
     for res in path:
-        direct = Ke @ np.linalg.solve(K + res["ridge"] * scale * np.eye(50), Y)
+        ref = Ke @ cho_solve(cho_factor(K + res["ridge"] * scale * np.eye(200), lower=True), Y)
+        assert np.allclose(res["preds"]["e"], ref, rtol=1e-8, atol=1e-10 * np.abs(ref).max())
+        direct = Ke @ np.linalg.solve(K + res["ridge"] * scale * np.eye(200), Y)
         assert np.allclose(res["preds"]["e"], direct)
     assert np.allclose(K, F @ F.T)  # the input kernel is left intact
 
@@ -182,23 +188,6 @@ def test_conjugate_kernel_fit_uses_features_and_matches_dual():
     for row, res in zip(primal.itertuples(), dual):
         err = np.mean(np.sum((res["preds"]["test"] - d.y_test.double().numpy()) ** 2, axis=1))
         assert row.test_error == pytest.approx(err, rel=1e-5)
-
-
-def test_ridge_path_agrees_with_scipy_cholesky():
-    # The torch path replaces SciPy's (whose OpenBLAS crashes at large N on some processors);
-    # on a small problem both must agree to 1e-8 relative.
-    from scipy.linalg import cho_factor, cho_solve
-
-    rng = np.random.default_rng(5)
-    F = rng.standard_normal((200, 80))
-    K = F @ F.T
-    Y = rng.standard_normal((200, 4))
-    Ke = rng.standard_normal((30, 200))
-    path = ridge_path(K, Y, {"e": Ke}, ridges=[1e-4, 1e-2, 1.0])
-    scale = np.mean(np.diag(K))
-    for res in path:
-        ref = Ke @ cho_solve(cho_factor(K + res["ridge"] * scale * np.eye(200), lower=True), Y)
-        assert np.allclose(res["preds"]["e"], ref, rtol=1e-8, atol=1e-10 * np.abs(ref).max())
 
 
 def test_kernels_and_ridge_path_keep_tensors_on_their_device():
