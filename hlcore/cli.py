@@ -22,9 +22,10 @@ def _list(args) -> int:
     for name, spec in profiles.NOTEBOOKS.items():
         print(f"{name}: {spec.description}")
         names = parameters_cell(name)
+        values = profiles.resolve(name, "quick")
         for p in spec.params:
             flag = "" if p.name in names else "  (missing from the notebook!)"
-            quick = spec.profiles["quick"][p.name]
+            quick = values[p.name]
             print(f"    {p.name:<14} {p.type:<12} quick={quick!r}  {p.help}{flag}")
     return 0
 

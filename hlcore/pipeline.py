@@ -1,7 +1,9 @@
 """Notebook runs with papermill, cached and with provenance, and the book build.
 
-A run of notebook NAME with resolved parameters P is identified by a key hashing the notebook
-source, P, hlcore's source and the key package versions. Finished runs live in
+A run of notebook NAME with resolved parameters P is identified by a key hashing the notebook's
+code cells (not its prose, cell ids or metadata), P, hlcore's source and the key package
+versions. The book takes each page's prose from the current notebook source and its outputs
+from the cached run, so editing a Markdown cell never re-runs anything. Finished runs live in
 .hlcache/runs/NAME-KEY/ (written to a temporary folder first, renamed when complete) and are
 copied to the requested output folder: the executed notebook NAME.ipynb, each figure F as
 F.png, F.svg and F.csv, and run.json.
@@ -41,16 +43,27 @@ def notebook_path(name: str) -> Path:
     return path
 
 
-def parameters_cell(name: str) -> dict:
-    """The names and values assigned in the notebook's `parameters` cell."""
+def _read(name: str):
     import nbformat
 
-    nb = nbformat.read(notebook_path(name), as_version=4)
-    for cell in nb.cells:
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            namespace: dict = {}
-            exec(cell.source, {}, namespace)  # a cell of plain assignments
-            return namespace
+    return nbformat.read(notebook_path(name), as_version=4)
+
+
+def _is_parameters(cell) -> bool:
+    return "parameters" in cell.get("metadata", {}).get("tags", [])
+
+
+def parameters_cell(name: str) -> dict:
+    """The names and values assigned in the notebook's `parameters` cell."""
+    import ast
+
+    for cell in _read(name).cells:
+        if _is_parameters(cell):
+            values = {}
+            for node in ast.parse(cell.source).body:  # plain (annotated) assignments
+                target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
+                values[target.id] = ast.literal_eval(node.value)
+            return values
     raise PipelineError(f"notebook {name} has no cell tagged 'parameters'")
 
 
@@ -70,9 +83,15 @@ def parse_overrides(name: str, pairs) -> dict:
     return out
 
 
+def code_cells(name: str) -> list[str]:
+    """The sources of the code cells that compute (the parameters enter the key resolved)."""
+    return [c.source for c in _read(name).cells
+            if c.cell_type == "code" and not _is_parameters(c)]
+
+
 def run_key(name: str, params: dict) -> str:
-    return digest({"notebook": notebook_path(name).read_bytes().hex(), "params": params,
-                   "hlcore": source_hash(), "versions": package_versions()})[:20]
+    return digest({"code": code_cells(name), "params": params, "hlcore": source_hash(),
+                   "versions": package_versions()})[:20]
 
 
 def _copy_tree_atomic(src: Path, dst: Path) -> None:

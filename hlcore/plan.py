@@ -100,14 +100,14 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
         return out
 
     if name == "separation":
-        t = make_target(P["target"], alpha=P["alpha"])
+        t = profiles.page_target(P)
         return expand(t, P["learners"], P["kernels"], P["N_values"], P["m"], P["seeds"],
                       P["kernel_N_max"])
     if name == "width":
-        t = make_target(P["target"], alpha=P["alpha"])
+        t = profiles.page_target(P)
         return expand(t, P["learners"], P["kernels"], [P["N"]], P["m_values"], P["seeds"])
     if name == "sensitivity":
-        v2, v3 = make_target("parity-v2"), make_target("parity-v3")
+        v2, v3 = profiles.page_target(P, "parity-v2"), make_target("parity-v3")
         tasks = []
         for _ in P["betas"]:
             tasks += expand(v2, ["3resnet"], [], [P["N"]], P["m_values"], P["seeds"])
@@ -127,7 +127,7 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
                               1, configs=grid, epochs=P["epochs"], n_eval=P["n_test"]))
         return tasks
     if name == "hierarchy":
-        t = make_target(P["target"], alpha=P["alpha"])
+        t = profiles.page_target(P)
         tasks = [Task("train", "3resnet", P["N"], P["m"], t.d, t.k, configs=P["seeds"],
                       epochs=P["epochs"], n_eval=P["n_test"] * P["epochs"])]
         for N in P["N_values"]:
@@ -137,7 +137,7 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
                           for _ in range(P["seeds"])]
         return tasks
     if name == "protocol":
-        t = make_target(P["target"], alpha=P["alpha"])
+        t = profiles.page_target(P)
         return [task for _ in P["readings"]
                 for task in expand(t, P["learners"], [], [P["N"]], P["m"], P["seeds"])]
     if name == "sample-gap":

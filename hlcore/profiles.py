@@ -1,8 +1,10 @@
 """Every notebook's parameters, their types and ranges, and the three profiles, in one place.
 
-A notebook's `parameters` cell names each parameter (set to None, meaning "from the profile")
-plus `profile`; `resolve` fills in the profile's values and validates everything. `hl run`
-uses the same specs to reject a bad parameter before anything runs.
+A notebook's `parameters` cell assigns every parameter its quick-profile value, typed (papermill
+shows them with `--help-notebook`), plus `profile`. `from_notebook` reads them back: a
+parameter papermill injected, or one whose value differs from the quick default, overrides the
+profile; every other one takes the profile's value. `resolve` validates everything, and `hl run`
+uses the same code, so a bad value gets the same one-line message from either.
 
 Profiles: ``smoke`` (seconds, for tests), ``quick`` (the default: minutes on a 2-core laptop,
 every qualitative finding), ``paper`` (the paper's protocol and scale: a GPU or a cluster).
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .names import BASE_LEARNERS, KINDS
 from .protocol import READINGS
-from .targets import TARGETS
+from .targets import TARGETS, target_shape
 from .train import paper_grid
 
 PROFILES = ("smoke", "quick", "paper")
@@ -72,6 +74,23 @@ class Param:
                              f"{t}; got {text!r}") from None
         return text.strip()
 
+    def coerce(self, value):
+        """A value from papermill or a notebook cell -> this parameter's type: strings are
+        parsed as on the command line (papermill passes `-p N_values '[1, 2]'` as text), ints
+        become floats where a float is expected."""
+        if isinstance(value, str) and self.type != "str":
+            return self.parse(value)
+        if self.type.startswith("list[") and isinstance(value, (list, tuple)):
+            return [self._coerce_item(v) for v in value]
+        return self._coerce_item(value)
+
+    def _coerce_item(self, v):
+        if isinstance(v, str) and self.item_type != "str":
+            return self._parse_item(v)
+        if self.item_type == "float" and isinstance(v, int) and not isinstance(v, bool):
+            return float(v)
+        return v
+
     def check(self, value) -> None:
         """Raise one clear ValueError if `value` is not allowed."""
         items = value if self.type.startswith("list[") else [value]
@@ -99,7 +118,6 @@ class Param:
 KERNEL_NAMES = tuple(f"{b}({k})" for b in BASE_LEARNERS for k in KINDS)
 
 # Parameters that several notebooks share, declared once.
-_TARGET = Param("target", "str", "target function", choices=tuple(TARGETS))
 _ALPHA = Param("alpha", "float", "weight of the composite signal G(F)", min=0)
 _LEARNERS = Param("learners", "list[str]", "networks trained by SGD", choices=BASE_LEARNERS)
 
@@ -110,6 +128,8 @@ class NotebookSpec:
     description: str
     params: tuple[Param, ...]
     profiles: dict = field(default_factory=dict)
+    #: the target of a page without a `target` parameter whose shape it takes
+    fixed_target: str | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -118,6 +138,19 @@ class NotebookSpec:
         raise ValueError(f"unknown parameter {name!r} for notebook {self.name!r}; allowed: "
                          f"{', '.join(p.name for p in self.params)}")
 
+
+#: The target's shape, named as the target classes name them (hlcore.targets.PairParity).
+_SHAPE = (
+    Param("d", "int", "input dimension (even for pair parities)", min=2),
+    Param("k", "int", "number of outputs of F", min=1),
+    Param("f_degree", "int", "degree of each output of F (coordinates multiplied)", min=1),
+    Param("g_degree", "int", "degree of G (outputs of F multiplied)", min=1),
+)
+_BETA = Param("beta", "float", "weight of the base signal F", min=0)
+SHAPE_NAMES = tuple(p.name for p in _SHAPE) + ("beta",)
+#: The targets whose shape (d, k, f_degree, g_degree) the pages can change.
+PAIR_TARGETS = ("parity-v3", "parity-v2")
+_PAIR_TARGET = Param("target", "str", "target function", choices=PAIR_TARGETS)
 
 # Parameters shared by the notebooks that train networks.
 _TRAIN = (
@@ -139,7 +172,7 @@ SEPARATION = NotebookSpec(
     description="Test error against the number of samples N: 3resnet vs fully connected "
                 "networks vs kernels (parity-v3)",
     params=(
-        _TARGET, _ALPHA,
+        _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
         Param("N_values", "list[int]", "training-set sizes", min=1),
         Param("m", "int", "network width", min=1),
         _LEARNERS, _KERNELS,
@@ -148,7 +181,7 @@ SEPARATION = NotebookSpec(
         *_TRAIN, _RIDGES,
     ),
     profiles={
-        "smoke": dict(target="parity-v3", alpha=0.3, N_values=[100, 200], m=32, kernel_N_max=200,
+        "smoke": dict(target="parity-v3", alpha=0.3, N_values=[100, 200], m=32, kernel_N_max=1000,
                       learners=["3resnet", "2layer"], kernels=["2layer(NTK-inf)", "3resnet(last)"],
                       epochs=2, lrs=[0.1], weight_decays=[1e-4], seeds=2, n_val=100,
                       n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
@@ -185,7 +218,7 @@ WIDTH = NotebookSpec(
     description="Test error against the width m at N = 1000 (v2 Figure 2(a), parity-v2), "
                 "with the paper's points overlaid",
     params=(
-        _TARGET, _ALPHA,
+        _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
         Param("N", "int", "training-set size", min=1),
         Param("m_values", "list[int]", "network widths", min=1),
         _LEARNERS, _KERNELS,
@@ -217,6 +250,7 @@ SENSITIVITY = NotebookSpec(
                 "beta (v2 Figure 2(b)), and a map over (alpha, beta)",
     params=(
         Param("alpha", "float", "weight of the composite signal G(F) in panel (a)", min=0),
+        *_SHAPE,
         Param("betas", "list[float]", "weights of the base signal F in panel (a)", min=0),
         Param("N", "int", "training-set size of panel (a) (parity-v2)", min=1),
         Param("m_values", "list[int]", "network widths of panel (a)", min=1),
@@ -244,6 +278,7 @@ SENSITIVITY = NotebookSpec(
                       weight_decays=paper_grid(2, 6) + [0.0], seeds=5, n_val=5000,
                       n_test=10000, device="auto"),
     },
+    fixed_target="parity-v2",
 )
 
 FROBENIUS = NotebookSpec(
@@ -290,7 +325,7 @@ HIERARCHY = NotebookSpec(
     description="Hierarchical learning inside the 3-layer ResNet, epoch by epoch, and joint "
                 "against layer-wise training",
     params=(
-        _TARGET, _ALPHA,
+        _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
         Param("N", "int", "training-set size of the dynamics", min=1),
         Param("m", "int", "network width", min=1),
         Param("lr", "float", "learning rate of the dynamics", min=0),
@@ -363,7 +398,7 @@ PROTOCOL = NotebookSpec(
     description="Why are our networks worse than the paper's at N = 1000? Readings of the "
                 "training protocol, one at a time (parity-v2, m = 200, the paper's 800 epochs)",
     params=(
-        _TARGET, _ALPHA,
+        _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
         Param("N", "int", "training-set size", min=1),
         Param("m", "int", "network width", min=1),
         _LEARNERS,
@@ -398,18 +433,107 @@ def get_spec(name: str) -> NotebookSpec:
 
 def resolve(name: str, profile: str = "quick", **overrides) -> dict:
     """The notebook's parameters: the profile's values, overridden by every non-None keyword.
-    Each value is checked against its spec."""
+    Each value is checked against its spec, and the target's shape against the target (a page
+    whose target changes takes the new target's shape unless d, k, ... are given too)."""
     spec = get_spec(name)
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; allowed: {', '.join(PROFILES)}")
     params = dict(spec.profiles[profile])
+    given = {}
     for key, value in overrides.items():
-        spec.param(key)  # unknown names raise
+        param = spec.param(key)  # unknown names raise
         if value is not None:
-            params[key] = value
+            given[key] = params[key] = param.coerce(value)
+    shape = [p.name for p in spec.params if p.name in SHAPE_NAMES
+             and ("target" in params or spec.fixed_target)]  # not sample-gap's k, frobenius' d
+    if shape:
+        target = params.get("target", spec.fixed_target)
+        if "target" in params:
+            spec.param("target").check(target)
+        default = target_shape(target)
+        for key in shape:
+            if key not in given and ("target" in given or key not in params):
+                params[key] = default[key]
     for p in spec.params:
         p.check(params[p.name])
-    return {"profile": profile, **params}
+    if "kernel_N_max" in params and params["kernel_N_max"] < min(params["N_values"]):
+        raise ValueError(f"kernel_N_max={params['kernel_N_max']} is below every N of N_values "
+                         f"{params['N_values']}: no kernel would be fitted to compare with")
+    if shape:  # the target checks what one parameter alone cannot (d even, k * f_degree <= d)
+        from .targets import make_target
+
+        make_target(target, **{k: params[k] for k in shape}, alpha=params["alpha"])
+    return {"profile": profile, **{p.name: params[p.name] for p in spec.params}}
+
+
+def page_target(P: dict, name: str | None = None, **overrides):
+    """The target of a page with parameters P: its `target` (or `name`), alpha and shape
+    (d, k, f_degree, g_degree, beta where the page has them), then `overrides`."""
+    from .targets import make_target
+
+    shape = {k: P[k] for k in SHAPE_NAMES if k in P}
+    return make_target(name or P["target"], alpha=P["alpha"], **{**shape, **overrides})
+
+
+class ParameterError(ValueError):
+    """A bad notebook parameter. In a notebook (and so under papermill) it shows as the one line
+    `hl run` prints for the same value, not as a traceback."""
+
+    def _render_traceback_(self):  # IPython's hook for how an exception is displayed
+        return [f"hl: error: {self}"]
+
+
+def _injected_names(namespace: dict) -> set:
+    """The names papermill assigned in its injected cell (found in IPython's input history by
+    the header papermill writes), or an empty set outside papermill."""
+    import ast
+
+    for source in reversed(namespace.get("In", [])):
+        if source.lstrip().startswith("# Parameters"):
+            tree = ast.parse(source)
+            return {t.id for node in tree.body if isinstance(node, ast.Assign)
+                    for t in node.targets if isinstance(t, ast.Name)}
+    return set()
+
+
+def from_notebook(name: str, namespace: dict) -> dict:
+    """The resolved parameters of a notebook run, read from its namespace (`globals()`).
+
+    A parameter counts as given when papermill injected it or when its value differs from the
+    quick default the parameters cell holds; every other one takes the profile's value. Under
+    papermill the run is quiet (no progress bars in the executed notebook)."""
+    import os
+
+    spec = get_spec(name)
+    injected = _injected_names(namespace)
+    if injected:
+        os.environ["HL_QUIET"] = "1"
+    try:
+        quick = resolve(name, "quick")
+        profile = namespace.get("profile", "quick")
+        given = {}
+        for p in spec.params:
+            if p.name not in namespace:
+                raise ValueError(f"the parameters cell of {name!r} lacks {p.name!r}")
+            value = namespace[p.name]
+            if p.name in injected or value != quick[p.name]:
+                given[p.name] = value
+        return resolve(name, profile, **given)
+    except ValueError as err:
+        raise ParameterError(str(err)) from None
+
+
+def parameters_source(name: str) -> str:
+    """The parameters cell of a notebook: every parameter with its type, quick value and help
+    (the tests check each notebook's cell against this)."""
+    values = resolve(name, "quick")
+    lines = ['profile: str = "quick"  # smoke, quick or paper; a parameter left at its quick '
+             'value below takes the profile value']
+    for p in get_spec(name).params:  # papermill parses the comments: no quotes or equals signs
+        text = p.help.replace("'", "").replace("=", "is")
+        lines.append(f"{p.name}: {p.type} = {values[p.name]!r}  # {text}")
+    lines.append('out_dir: str = "."  # where figures and their data are written')
+    return "\n".join(lines)
 
 
 def table(params: dict):

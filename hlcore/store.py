@@ -22,8 +22,15 @@ KEY_PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "papermill")
 
 
 def default_root() -> Path:
-    """The cache folder: $HL_CACHE, else .hlcache/ in the current directory."""
-    return Path(os.environ.get("HL_CACHE", ".hlcache")).resolve()
+    """The cache folder: $HL_CACHE, else .hlcache/ at the root of the clone hlcore runs from
+    (so `hl`, papermill and Jupyter share one cache wherever they start), else .hlcache/ in the
+    current directory (hlcore installed from a wheel)."""
+    if os.environ.get("HL_CACHE"):
+        return Path(os.environ["HL_CACHE"]).resolve()
+    clone = PACKAGE_DIR.parent
+    if (clone / "pyproject.toml").exists() and (clone / "notebooks").is_dir():
+        return clone / ".hlcache"
+    return Path(".hlcache").resolve()
 
 
 def source_hash(files=None) -> str:

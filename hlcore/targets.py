@@ -260,6 +260,15 @@ TARGETS = {
 }
 
 
+def target_shape(name: str) -> dict:
+    """d, k, f_degree, g_degree and beta of a registered target, its defaults filled in."""
+    check_choice("target", name, tuple(TARGETS))
+    cls, defaults = TARGETS[name]
+    fields = cls.__dataclass_fields__
+    return {k: defaults.get(k, fields[k].default) for k in ("d", "k", "f_degree", "g_degree",
+                                                          "beta") if k in fields}
+
+
 def make_target(name: str, **params) -> Target:
     """Build a registered target; keyword arguments override its defaults."""
     check_choice("target", name, tuple(TARGETS))
