@@ -258,12 +258,72 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Pat
         shutil.copy2(REPO_ROOT / item, stage / item)
     shutil.copytree(REPO_ROOT / "book", stage / "book")
     (stage / "notebooks").mkdir()
+    import nbformat
+
     for name, folder in runs.items():
-        shutil.copy2(folder / f"{name}.ipynb", stage / "notebooks" / f"{name}.ipynb")
+        page = stage / "notebooks" / f"{name}.ipynb"
+        shutil.copy2(folder / f"{name}.ipynb", page)
         shutil.copytree(folder, stage / "notebooks" / name,
                         ignore=shutil.ignore_patterns("*.ipynb"))
+        if (folder / "run.json").exists():  # a real run, not a placeholder
+            nbformat.write(book_page(name, nbformat.read(page, as_version=4), folder), page)
     write_report(stage / "book" / "report.md", runs)
     return stage, placeholders
+
+
+def book_page(name: str, executed, folder: Path):
+    """The page of a run: the prose of the current notebook source (so an edited Markdown cell
+    shows without a re-run), the outputs of the run's code cells (matched by cell id), and a
+    closing section with the run's files as downloads and its provenance."""
+    source = _read(name)
+    ran = {c.get("id"): c for c in executed.cells}
+    known = {c.get("id") for c in source.cells}
+    cells = []
+    for cell in source.cells:
+        if cell.cell_type != "code":
+            cells.append(cell)
+            continue
+        if cell.get("id") not in ran:
+            raise PipelineError(f"the cached run of {name} lacks code cell {cell.get('id')}; "
+                                f"re-run it with hl run {name} --force")
+        cells.append(ran[cell.get("id")])
+        if _is_parameters(cell):  # papermill's injected-parameters cell follows it
+            cells += [c for c in executed.cells if c.get("id") not in known]
+    from nbformat.v4 import new_markdown_cell
+
+    cells.append(new_markdown_cell(provenance_markdown(name, folder)))
+    executed.cells = cells
+    return executed
+
+
+def provenance_markdown(name: str, folder: Path) -> str:
+    """'Files and provenance' of a run: its figures' data and vector images and run.json as
+    download links (relative to the page), then where, when and how it was made."""
+    run = json.loads((folder / "run.json").read_text())
+
+    def link(file: str, text: str | None = None) -> str:
+        return f"{{download}}`{text or file} <{name}/{file}>`"
+
+    figures = [f"{link(p.name)} ({link(p.with_suffix('.svg').name, 'SVG')})"
+               for p in sorted(folder.glob("*.csv"))]
+    files = figures + [link("run.json")] + (
+        [link("verdict.json")] if (folder / "verdict.json").exists() else [])
+    P = run.get("parameters", {})
+    budget = ", ".join(f"{k} {P[k]}" for k in ("epochs", "seeds") if k in P)
+    changed = ", ".join(f"{k} = {v}" for k, v in run.get("overrides", {}).items()) or "none"
+    versions = ", ".join(f"{k} {v}" for k, v in run.get("package_versions", {}).items() if v)
+    rows = [("made", f"{run.get('start', '?')[:16].replace('T', ' ')} UTC, in "
+                     f"{run.get('duration_seconds', 0):.0f} s"),
+            ("profile", f"`{run.get('profile')}`" + (f" ({budget})" if budget else "")),
+            ("parameters changed from the profile", changed),
+            ("hlcore source (sha256)", f"`{run.get('hlcore_source_hash', '?')[:16]}`"),
+            ("versions", f"Python {run.get('python', '?')}, {versions}"),
+            ("host", f"{run.get('host', '?')} ({run.get('platform', '?')})"),
+            ("run key", f"`{run.get('key', '?')}`")]
+    table = "\n".join(f"| {k} | {v.replace('|', '/')} |" for k, v in rows)
+    return (f"## Files and provenance of this run\n\nDownloads: {'; '.join(files)}. Each CSV "
+            f"is the tidy table its figure plots; `run.json` holds every parameter.\n\n"
+            f"| | |\n|---|---|\n{table}\n")
 
 
 REPORT_MARKER = "<!-- hl book inserts the claims here -->"

@@ -1,5 +1,6 @@
 """Open every page of a built book in headless Chromium and report what a reader would trip
-over: console errors, images that did not decode, internal links to nowhere."""
+over: console errors, images that did not decode, raw TeX, internal links (downloads included)
+to nowhere."""
 from __future__ import annotations
 
 import functools
@@ -22,7 +23,7 @@ class Server:
 
     def __init__(self, root: Path):
         handler = functools.partial(_QuietHandler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -33,6 +34,11 @@ class Server:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the browser closing a connection early (a download it does not need) is normal
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -47,7 +53,7 @@ def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
     html_root = Path(html_root)
     pages = sorted(p.relative_to(html_root).as_posix() for p in html_root.rglob("*.html")
                    if "_static" not in p.parts and "_sources" not in p.parts)
-    problems, links = [], set()
+    problems, links, downloads = [], set(), set()
     with Server(html_root) as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
@@ -93,6 +99,8 @@ def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
                                       ".map(a => a.href)"):
                 if href.startswith(server.url):
                     links.add((rel, href.split("#")[0]))
+            downloads |= {(rel, h) for h in page.evaluate(
+                "() => Array.from(document.querySelectorAll('a.download')).map(a => a.href)")}
         for rel, href in sorted(links):
             target = html_root / unquote(urlparse(href).path).lstrip("/")
             if target.is_dir():
@@ -104,4 +112,4 @@ def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
         hits = page.locator("#search-results ul.search li").count()
         browser.close()
     return {"pages": len(pages), "problems": problems, "search_results": hits,
-            "external": sorted(external)}
+            "external": sorted(external), "downloads": sorted(downloads)}

@@ -16,12 +16,12 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 
-def build_with_cache(cache: Path, out: Path) -> Path:
+def build_with_cache(cache: Path, out: Path, log=None) -> Path:
     """Build the smoke book with its own result cache, restoring $HL_CACHE afterwards."""
     old = os.environ.get("HL_CACHE")
     os.environ["HL_CACHE"] = str(cache)
     try:
-        return pipeline.build_book("smoke", path_output=out, log=lambda *a, **k: None)
+        return pipeline.build_book("smoke", path_output=out, log=log or (lambda *a, **k: None))
     finally:
         if old is None:
             os.environ.pop("HL_CACHE")
@@ -40,6 +40,39 @@ def test_every_page_loads_cleanly_in_chromium(book):
     assert report["problems"] == []
     assert report["pages"] >= 6
     assert report["search_results"] > 0
+    # every page's data, figures and run.json are downloads that resolve
+    pages = {rel for rel, _ in report["downloads"]}
+    assert {f"notebooks/{n}.html" for n in pipeline.profiles.NOTEBOOKS} <= pages
+    files = {href.rsplit("/", 1)[-1] for _, href in report["downloads"]}
+    assert {"run.json", "separation.csv", "separation.svg"} <= files
+
+
+def test_the_check_catches_a_missing_download(book, tmp_path):
+    broken = tmp_path / "html"
+    shutil.copytree(book, broken)
+    for f in (broken / "_downloads").rglob("run.json"):
+        f.unlink()
+    report = check_book(broken)
+    assert any("broken internal link" in p and "run.json" in p for p in report["problems"])
+
+
+def test_an_edited_markdown_cell_shows_in_the_rebuilt_book(book, tmp_path, monkeypatch):
+    """Edit prose in a copy of a notebook and rebuild from the cached runs: the page shows the
+    edit, and nothing is re-run (the run key does not cover prose)."""
+    import nbformat
+
+    copy = tmp_path / "notebooks"
+    shutil.copytree(pipeline.NOTEBOOK_DIR, copy)
+    nb = nbformat.read(copy / "width.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown")
+    cell.source += "\n\nSENTINEL-PROSE-EDIT"
+    nbformat.write(nb, copy / "width.ipynb")
+    monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", copy)
+    log = []
+    html = build_with_cache(book.parent.parent / "cache", tmp_path,
+                            log=lambda *a, **k: log.append(a))
+    assert "SENTINEL-PROSE-EDIT" in (html / "notebooks" / "width.html").read_text()
+    assert not any("done in" in str(a) for a in log)  # every page came from the cache
 
 
 def test_the_check_catches_raw_tex(book, tmp_path):

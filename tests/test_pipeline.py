@@ -23,9 +23,16 @@ def cache(tmp_path, monkeypatch):
 def test_notebook_sources_carry_no_outputs_and_match_their_specs():
     for name in profiles.NOTEBOOKS:
         nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        ids = [cell.id for cell in nb.cells]
+        assert len(set(ids)) == len(ids), name  # stable, unique cell ids (the book matches them)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, name
+            if "parameters" in cell.metadata.get("tags", []):  # typed quick defaults
+                assert cell.source == profiles.parameters_source(name), (
+                    f"{name}: its parameters cell differs from the specs; paste "
+                    f"profiles.parameters_source({name!r})")
         names = set(pipeline.parameters_cell(name))
         spec = {p.name for p in profiles.get_spec(name).params}
         assert names == spec | {"profile", "out_dir"}, name
@@ -53,6 +60,75 @@ def test_bad_parameters_fail_cleanly_before_anything_runs(args, message, cache, 
     assert message in err and "Traceback" not in err
     assert [p.name for p in out.iterdir()] == ["earlier.csv"]  # nothing written, nothing lost
     assert not cache.exists() or not any((cache / "runs").glob("*"))
+
+
+def test_run_key_ignores_prose_ids_and_metadata_but_not_code(tmp_path, monkeypatch):
+    copy = tmp_path / "notebooks"
+    shutil.copytree(pipeline.NOTEBOOK_DIR, copy)
+    params = profiles.resolve("width", "smoke")
+    before = pipeline.run_key("width", params)
+    monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", copy)
+    nb = nbformat.read(copy / "width.ipynb", as_version=4)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"renamed-{i}"
+        cell.metadata["collapsed"] = True
+        if cell.cell_type == "markdown":
+            cell.source += "\nedited prose"
+    nb.metadata["kernelspec"] = {"name": "other", "display_name": "Other"}
+    nbformat.write(nb, copy / "width.ipynb")
+    assert pipeline.run_key("width", params) == before
+    code = next(c for c in nb.cells if c.cell_type == "code" and "sw.sweep" in c.source)
+    code.source += "\n# a change to the code"
+    nbformat.write(nb, copy / "width.ipynb")
+    assert pipeline.run_key("width", params) != before
+
+
+def test_papermill_help_shows_typed_quick_defaults():
+    from click.testing import CliRunner
+    from papermill.cli import papermill
+
+    out = CliRunner().invoke(papermill, ["--help-notebook",
+                                         str(ROOT / "notebooks" / "separation.ipynb")]).output
+    assert "N_values: list[int] (default [500, 1000, 2000, 5000])" in out
+    assert "d: int (default 30)" in out and "alpha: float (default 0.3)" in out
+    assert "Unknown type" not in out
+
+
+@pytest.mark.parametrize("key, value", [("m", "0"), ("d", "31"), ("k", "16"),
+                                        ("N_values", "[10, x]"), ("panel_b", "maybe")])
+def test_papermill_and_hl_refuse_a_bad_value_with_the_same_line(key, value, cache, tmp_path,
+                                                                 capsys):
+    import papermill as pm
+
+    name = "frobenius" if key == "panel_b" else "separation"
+    assert hl(["run", name, "--profile", "smoke", "-p", key, value]) == 2
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("hl: error: ") and "\n" not in line
+    # papermill passes the text as it is (-p N_values '[10, x]' arrives as a string)
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        pm.execute_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"), str(tmp_path / "o.ipynb"),
+                            parameters={"profile": "smoke", key: value,
+                                        "out_dir": str(tmp_path)}, kernel_name="python3",
+                            progress_bar=False)
+    assert err.value.traceback == [line]  # the notebook shows that one line, no traceback
+
+
+@pytest.mark.slow
+def test_plain_papermill_runs_a_page_with_text_values_and_a_new_shape(cache, tmp_path):
+    import papermill as pm
+
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "separation.ipynb"), str(out),
+                        parameters={"profile": "smoke", "N_values": "[500, 1000]", "d": 20,
+                                    "k": 10, "out_dir": str(tmp_path)},
+                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    data = pd.read_csv(tmp_path / "separation.csv")
+    assert sorted(data["N"].unique()) == [500, 1000]
+    assert set(data["d"]) == {20} and set(data["k"]) == {10}
+    nets = data[~data["learner"].str.contains("(", regex=False)]
+    assert set(nets["m"]) == {32}  # the rest from the smoke profile
+    assert (cache / "results").exists()  # $HL_CACHE, not a cache in the working directory
+    assert not (tmp_path / ".hlcache").exists()
 
 
 def test_unknown_notebook(capsys):
