@@ -68,19 +68,28 @@ def glue(name: str, value, display: bool = False):
     return value
 
 
-def error_curves(summary, x: str, threshold: float | None = None, ax=None, *,
+#: matplotlib line styles as seaborn dash specs
+_DASHES = {"-": "", "--": (4, 1.5), ":": (1, 1.5), "-.": (4, 1.5, 1, 1.5)}
+
+
+def error_curves(data, x: str, threshold: float | None = None, ax=None, *, y: str = "test_error",
                  threshold_label: str = r"$k\alpha^2$: $\alpha G(F)$ not learned",
-                 logx: bool = True, logy: bool = True):
-    """Test error against x, one line per learner (mean over seeds) with the min-max band."""
+                 logx: bool = True, logy: bool = True, palette: dict | None = None):
+    """Error against x from one row per (learner, x, seed): seaborn draws each learner's mean
+    over seeds as a line and the range over seeds as a band, in the learner's colour (or
+    `palette`'s), line style and marker."""
+    import seaborn as sns
+
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 4.6))
-    for learner, g in summary.groupby("learner", sort=False):
-        g = g.sort_values(x)
-        st = style(learner)
-        ax.plot(g[x], g["test_error_mean"], **st)
-        if (g["seeds"] > 1).any():
-            ax.fill_between(g[x], g["test_error_min"], g["test_error_max"], color=st["color"],
-                            alpha=0.12, linewidth=0)
+    order = list(dict.fromkeys(data["learner"]))
+    styles = {name: style(name) for name in order}
+    sns.lineplot(data=data, x=x, y=y, hue="learner", style="learner", hue_order=order,
+                 style_order=order, ax=ax, estimator="mean", errorbar=("pi", 100),
+                 palette=palette or {n: st["color"] for n, st in styles.items()},
+                 dashes={n: _DASHES[st["linestyle"]] for n, st in styles.items()},
+                 markers={n: st["marker"] for n, st in styles.items()},
+                 markersize=5, linewidth=1.6, err_kws={"alpha": 0.12, "linewidth": 0})
     if threshold is not None:
         ax.axhline(threshold, label=threshold_label, **THRESHOLD_STYLE)
     if logx:
