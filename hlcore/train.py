@@ -29,6 +29,28 @@ from .learners import InitScales, Learner, make_learner, resolve_device
 from .targets import Target
 from .validation import check_choice, check_nonempty, check_nonnegative, check_positive_int
 
+def _keep_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed blocks of up to 32 MB instead of handing them back to
+    the system. A batched step allocates tensors of a few MB; by default each comes freshly
+    mapped and page-faulted, which made a 3resnet step (B = 16, m = 500) 10-30 % slower here.
+    (PyTorch's CPU tuning guide suggests another allocator for the same reason; this needs
+    no install.) A no-op where the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 32 * 2**20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 64 * 2**20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+_keep_freed_memory()
+
 #: A configuration whose mini-batch loss exceeds this multiple of the loss of predicting 0
 #: (or is NaN/inf) is stopped and marked diverged.
 DIVERGENCE_FACTOR = 1e3
