@@ -20,5 +20,11 @@ def test_environment_yml_agrees_with_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     conda = [s for s in env if isinstance(s, str)]
     pip = [s for s in env if isinstance(s, dict)][0]["pip"]
-    listed = names(conda + [s for s in pip if not s.startswith("-e")]) - {"python", "pip"}
+    listed = names(conda + [s for s in pip if not s.startswith("-")]) - {"python", "pip"}
     assert listed == py, (sorted(listed - py), sorted(py - listed))
+
+
+def test_environment_yml_takes_a_cpu_torch_build():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    pip = [s for s in env if isinstance(s, dict)][0]["pip"]
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in pip
