@@ -456,6 +456,14 @@ def resolve(name: str, profile: str = "quick", **overrides) -> dict:
                 params[key] = default[key]
     for p in spec.params:
         p.check(params[p.name])
+    if name == "sample-gap":  # Theorem 2's target multiplies k distinct coordinates
+        if params["k"] > min(params["d_values"]):
+            raise ValueError(f"k must be at most every d of d_values (theorem2 multiplies k "
+                             f"distinct coordinates); got k={params['k']}, d_values="
+                             f"{params['d_values']}")
+        if params["N0"] > params["N_max"]:
+            raise ValueError(f"N0 must be at most N_max; got N0={params['N0']}, "
+                             f"N_max={params['N_max']}")
     if "kernel_N_max" in params and params["kernel_N_max"] < min(params["N_values"]):
         raise ValueError(f"kernel_N_max={params['kernel_N_max']} is below every N of N_values "
                          f"{params['N_values']}: no kernel would be fitted to compare with")

@@ -94,6 +94,22 @@ def test_papermill_help_shows_typed_quick_defaults():
     assert "Unknown type" not in out
 
 
+@pytest.mark.parametrize("name, args, message", [
+    ("separation", ["-p", "d", "31"], "d must be even"),
+    ("separation", ["-p", "d", "20"], "k * f_degree must be at most d"),
+    ("separation", ["-p", "kernel_N_max", "50"], "kernel_N_max=50 is below every N"),
+    ("width", ["-p", "target", "parity-v2", "-p", "k", "6"], "needs k >= 8"),
+    ("sample-gap", ["-p", "k", "9"], "k must be at most every d of d_values"),
+    ("sample-gap", ["-p", "N0", "500"], "N0 must be at most N_max"),
+    ("frobenius", ["-p", "m_values", "201"], "m_values must be even"),
+])
+def test_constraints_the_help_states_are_checked_before_a_run(name, args, message, cache,
+                                                              capsys):
+    assert hl(["run", name, "--profile", "smoke", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("key, value", [("m", "0"), ("d", "31"), ("k", "16"),
                                         ("N_values", "[10, x]"), ("panel_b", "maybe")])
 def test_papermill_and_hl_refuse_a_bad_value_with_the_same_line(key, value, cache, tmp_path,
