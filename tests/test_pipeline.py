@@ -284,3 +284,23 @@ def test_odd_widths_are_refused_where_the_help_says_even(capsys, tmp_path):
                "-p", "m_values", "201"])
     assert code == 2
     assert "m_values must be even; got 201" in capsys.readouterr().err
+
+
+def test_from_notebook_reads_what_the_reader_set_and_takes_the_rest_from_the_profile(
+        monkeypatch):
+    monkeypatch.setenv("HL_QUIET", "")  # restored afterwards (papermill runs set it)
+    quick = profiles.resolve("separation", "quick")
+    ns = {**quick, "profile": "smoke"}
+    assert profiles.from_notebook("separation", ns) == profiles.resolve("separation", "smoke")
+    # a value edited by hand in the parameters cell counts as set
+    assert profiles.from_notebook("separation", {**ns, "m": 64})["m"] == 64
+    # papermill's injected cell counts as set even where it repeats the quick value
+    injected = {**ns, "In": ["", '# Parameters\nprofile = "smoke"\nm = 500\n']}
+    assert profiles.from_notebook("separation", injected)["m"] == 500
+    # text from `papermill -p` is parsed like `hl run -p`
+    text = profiles.from_notebook("separation", {**ns, "N_values": "[300, 600]", "alpha": 1})
+    assert text["N_values"] == [300, 600] and text["alpha"] == 1.0
+    with pytest.raises(profiles.ParameterError) as err:
+        profiles.from_notebook("separation", {**ns, "N_values": "300,x"})
+    assert err.value._render_traceback_() == ["hl: error: N_values must be a list of int; "
+                                              "got 'x'"]
