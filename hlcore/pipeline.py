@@ -323,7 +323,7 @@ def provenance_markdown(name: str, folder: Path) -> str:
     table = "\n".join(f"| {k} | {v.replace('|', '/')} |" for k, v in rows)
     return (f"## Files and provenance of this run\n\nDownloads: {'; '.join(files)}. Each CSV "
             f"is the tidy table its figure plots; `run.json` holds every parameter.\n\n"
-            f"| | |\n|---|---|\n{table}\n")
+            f"| record | this run |\n|---|---|\n{table}\n")
 
 
 REPORT_MARKER = "<!-- hl book inserts the claims here -->"
