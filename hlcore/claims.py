@@ -124,6 +124,7 @@ class Verdict:
     def save(self, path) -> None:
         from pathlib import Path
 
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(self.to_dict(), indent=2))
 
     def clause_table(self) -> pd.DataFrame:

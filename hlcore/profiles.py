@@ -540,7 +540,7 @@ def parameters_source(name: str) -> str:
     for p in get_spec(name).params:  # papermill parses the comments: no quotes or equals signs
         text = p.help.replace("'", "").replace("=", "is")
         lines.append(f"{p.name}: {p.type} = {values[p.name]!r}  # {text}")
-    lines.append('out_dir: str = "."  # where figures and their data are written')
+    lines.append(f'out_dir: str = "runs/{name}"  # where figures, their data and the verdict go')
     return "\n".join(lines)
 
 
