@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 from datetime import datetime, timezone
 from pathlib import Path
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .names import BASE_LEARNERS, KINDS
 from .protocol import READINGS
-from .targets import TARGETS, target_shape
+from .targets import target_shape
 from .train import paper_grid
 
 PROFILES = ("smoke", "quick", "paper")
