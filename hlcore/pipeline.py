@@ -273,22 +273,25 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Pat
 
 def book_page(name: str, executed, folder: Path):
     """The page of a run: the prose of the current notebook source (so an edited Markdown cell
-    shows without a re-run), the outputs of the run's code cells (matched by cell id), and a
-    closing section with the run's files as downloads and its provenance."""
+    shows without a re-run), the outputs of the run's code cells, and a closing section with the
+    run's files as downloads and its provenance. The run key covers the code cells, so the run's
+    code cells are the source's, in order (ids may differ: a re-created cell gets a new one)."""
     source = _read(name)
-    ran = {c.get("id"): c for c in executed.cells}
-    known = {c.get("id") for c in source.cells}
+    injected = [c for c in executed.cells
+                if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    ran = iter(c for c in executed.cells if c.cell_type == "code" and c not in injected)
     cells = []
     for cell in source.cells:
         if cell.cell_type != "code":
             cells.append(cell)
             continue
-        if cell.get("id") not in ran:
-            raise PipelineError(f"the cached run of {name} lacks code cell {cell.get('id')}; "
+        done = next(ran, None)
+        if done is None or done.source != cell.source and not _is_parameters(cell):
+            raise PipelineError(f"the cached run of {name} does not match its notebook's code; "
                                 f"re-run it with hl run {name} --force")
-        cells.append(ran[cell.get("id")])
+        cells.append(done)
         if _is_parameters(cell):  # papermill's injected-parameters cell follows it
-            cells += [c for c in executed.cells if c.get("id") not in known]
+            cells += injected
     from nbformat.v4 import new_markdown_cell
 
     cells.append(new_markdown_cell(provenance_markdown(name, folder)))

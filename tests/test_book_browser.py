@@ -57,8 +57,9 @@ def test_the_check_catches_a_missing_download(book, tmp_path):
 
 
 def test_an_edited_markdown_cell_shows_in_the_rebuilt_book(book, tmp_path, monkeypatch):
-    """Edit prose in a copy of a notebook and rebuild from the cached runs: the page shows the
-    edit, and nothing is re-run (the run key does not cover prose)."""
+    """Edit prose in a copy of a notebook (and give its cells new ids) and rebuild from the
+    cached runs: the page shows the edit and the outputs, and nothing is re-run (the run key
+    does not cover prose or ids)."""
     import nbformat
 
     copy = tmp_path / "notebooks"
@@ -66,12 +67,15 @@ def test_an_edited_markdown_cell_shows_in_the_rebuilt_book(book, tmp_path, monke
     nb = nbformat.read(copy / "width.ipynb", as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "markdown")
     cell.source += "\n\nSENTINEL-PROSE-EDIT"
+    for i, c in enumerate(nb.cells):  # cells re-created in Jupyter get new ids
+        c.id = f"recreated-{i}"
     nbformat.write(nb, copy / "width.ipynb")
     monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", copy)
     log = []
     html = build_with_cache(book.parent.parent / "cache", tmp_path,
                             log=lambda *a, **k: log.append(a))
-    assert "SENTINEL-PROSE-EDIT" in (html / "notebooks" / "width.html").read_text()
+    page = (html / "notebooks" / "width.html").read_text()
+    assert "SENTINEL-PROSE-EDIT" in page and "<img" in page
     assert not any("done in" in str(a) for a in log)  # every page came from the cache
 
 
