@@ -10,9 +10,10 @@ optimistic: a step at the floor is as fast as these kernels allow.
 
 A second, attainable floor times every batched matmul of the step alone, at its shapes, with
 this machine's library (small matrices run far below the large product's rate), and keeps
-the bound for the other operators. From both floors it derives the largest speedups the batched grid could show against the two
-baselines of bench_batched_grid.py at their measured speed (one configuration at a time, and
-a conventional loop): if those are below a target, no batched step can reach it here.
+the bound for the other operators. From both floors it derives the largest speedups the
+batched grid could show against the two baselines of bench_batched_grid.py at their measured
+speed (one configuration at a time, and a conventional loop): if those are below a target,
+no batched step can reach it here.
 
     python benchmarks/roofline.py [--learner 3resnet] [--m 500] [--configs 16] [--N 2000]
         [--table]
@@ -57,11 +58,16 @@ def peaks(numel: int) -> tuple[float, float]:
     return flops, bandwidth
 
 
+def _shapes(event) -> list:
+    """The shapes of a profiled operator's tensor inputs (scalars and lists left out)."""
+    return [s for s in event.input_shapes if s and all(isinstance(d, int) for d in s)]
+
+
 def _cost(event) -> tuple[float, float]:
     """(flops, bytes) of one profiled operator, from its input shapes (float32)."""
     if event.name in VIEWS:
         return 0.0, 0.0
-    shapes = [s for s in event.input_shapes if s and all(isinstance(d, int) for d in s)]
+    shapes = _shapes(event)
     sizes = [math.prod(s) for s in shapes]
     nbytes = 4 * sum(sizes)
     if event.name in MATMULS and len(shapes) >= 2:
@@ -78,7 +84,7 @@ _ISOLATED: dict = {}
 def isolated_matmul(event) -> float | None:
     """Seconds this machine's library takes for a batched matmul of the event's shapes, alone
     and on contiguous operands (None for other operators)."""
-    shapes = [s for s in event.input_shapes if s and all(isinstance(d, int) for d in s)]
+    shapes = _shapes(event)
     if event.name not in ("aten::bmm", "aten::baddbmm") or len(shapes) < 2:
         return None
     key = (tuple(shapes[-2]), tuple(shapes[-1]))
@@ -88,10 +94,8 @@ def isolated_matmul(event) -> float | None:
     return _ISOLATED[key]
 
 
-def measure(learner: str, m: int, B: int, N: int, peak_flops: float, bandwidth: float) -> dict:
-    t = make_target("parity-v3")
-    data = Data.sample(t, N, n_val=100, n_test=100, seed=0)
-    steps = N // 50
+def measure(t, data, learner: str, m: int, B: int, peak_flops: float, bandwidth: float) -> dict:
+    steps = data.N // 50
     model = make_learner(learner, t.d, t.k, m, list(range(B)))
     args = (model, data, [0.1] * B, [1e-4] * B)
     train_batched(*args, epochs=1)  # warm-up
@@ -132,13 +136,13 @@ def main(argv=None):
         a.m, a.configs, a.N = 64, 4, 200
     os.environ["HL_QUIET"] = "1"
     peak_flops, bandwidth = peaks(a.configs * 50 * a.m)
-    batched = measure(a.learner, a.m, a.configs, a.N, peak_flops, bandwidth)
-    alone = measure(a.learner, a.m, 1, a.N, peak_flops, bandwidth)
+    t = make_target("parity-v3")
+    data = Data.sample(t, a.N, n_val=100, n_test=100, seed=0)
+    batched = measure(t, data, a.learner, a.m, a.configs, peak_flops, bandwidth)
+    alone = measure(t, data, a.learner, a.m, 1, peak_flops, bandwidth)
     # the batched step cannot beat its floor; the baselines run at their measured speed
     per_config_alone = alone["step_us"]
     best = a.configs * per_config_alone / batched["floor_us"]
-    t = make_target("parity-v3")
-    data = Data.sample(t, a.N, n_val=100, n_test=100, seed=0)
     run = lambda: conventional(t, a.learner, data, 0.1, 1e-4, m=a.m, epochs=1)  # noqa: E731
     conv_us = min(_seconds(run, 1) for _ in range(3)) / (a.N // 50) * 1e6
     print(json.dumps({

@@ -49,21 +49,15 @@ def _read(name: str):
     return nbformat.read(notebook_path(name), as_version=4)
 
 
-def _is_parameters(cell) -> bool:
-    return "parameters" in cell.get("metadata", {}).get("tags", [])
+def _has_tag(cell, tag: str) -> bool:
+    return tag in cell.get("metadata", {}).get("tags", [])
 
 
 def parameters_cell(name: str) -> dict:
     """The names and values assigned in the notebook's `parameters` cell."""
-    import ast
-
     for cell in _read(name).cells:
-        if _is_parameters(cell):
-            values = {}
-            for node in ast.parse(cell.source).body:  # plain (annotated) assignments
-                target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
-                values[target.id] = ast.literal_eval(node.value)
-            return values
+        if _has_tag(cell, "parameters"):
+            return profiles.assignments(cell.source)
     raise PipelineError(f"notebook {name} has no cell tagged 'parameters'")
 
 
@@ -86,7 +80,7 @@ def parse_overrides(name: str, pairs) -> dict:
 def code_cells(name: str) -> list[str]:
     """The sources of the code cells that compute (the parameters enter the key resolved)."""
     return [c.source for c in _read(name).cells
-            if c.cell_type == "code" and not _is_parameters(c)]
+            if c.cell_type == "code" and not _has_tag(c, "parameters")]
 
 
 def run_key(name: str, params: dict) -> str:
@@ -277,20 +271,21 @@ def book_page(name: str, executed, folder: Path):
     run's files as downloads and its provenance. The run key covers the code cells, so the run's
     code cells are the source's, in order (ids may differ: a re-created cell gets a new one)."""
     source = _read(name)
-    injected = [c for c in executed.cells
-                if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
-    ran = iter(c for c in executed.cells if c.cell_type == "code" and c not in injected)
+    injected = [c for c in executed.cells if _has_tag(c, "injected-parameters")]
+    ran = iter(c for c in executed.cells
+               if c.cell_type == "code" and not _has_tag(c, "injected-parameters"))
     cells = []
     for cell in source.cells:
         if cell.cell_type != "code":
             cells.append(cell)
             continue
         done = next(ran, None)
-        if done is None or done.source != cell.source and not _is_parameters(cell):
+        parameters = _has_tag(cell, "parameters")
+        if done is None or done.source != cell.source and not parameters:
             raise PipelineError(f"the cached run of {name} does not match its notebook's code; "
                                 f"re-run it with hl run {name} --force")
         cells.append(done)
-        if _is_parameters(cell):  # papermill's injected-parameters cell follows it
+        if parameters:  # papermill's injected-parameters cell follows it
             cells += injected
     from nbformat.v4 import new_markdown_cell
 

@@ -456,11 +456,11 @@ def resolve(name: str, profile: str = "quick", **overrides) -> dict:
                 params[key] = default[key]
     for p in spec.params:
         p.check(params[p.name])
-    if name == "sample-gap":  # Theorem 2's target multiplies k distinct coordinates
-        if params["k"] > min(params["d_values"]):
-            raise ValueError(f"k must be at most every d of d_values (theorem2 multiplies k "
-                             f"distinct coordinates); got k={params['k']}, d_values="
-                             f"{params['d_values']}")
+    if name == "sample-gap":
+        from .targets import make_target
+
+        for d in params["d_values"]:  # the target checks itself (k distinct coordinates)
+            make_target("theorem2", d=d, k=params["k"], alpha=params["alpha"])
         if params["N0"] > params["N_max"]:
             raise ValueError(f"N0 must be at most N_max; got N0={params['N0']}, "
                              f"N_max={params['N_max']}")
@@ -468,9 +468,7 @@ def resolve(name: str, profile: str = "quick", **overrides) -> dict:
         raise ValueError(f"kernel_N_max={params['kernel_N_max']} is below every N of N_values "
                          f"{params['N_values']}: no kernel would be fitted to compare with")
     if shape:  # the target checks what one parameter alone cannot (d even, k * f_degree <= d)
-        from .targets import make_target
-
-        make_target(target, **{k: params[k] for k in shape}, alpha=params["alpha"])
+        page_target(params, target)
     return {"profile": profile, **{p.name: params[p.name] for p in spec.params}}
 
 
@@ -491,16 +489,24 @@ class ParameterError(ValueError):
         return [f"hl: error: {self}"]
 
 
+def assignments(source: str) -> dict:
+    """name -> value of a cell of plain (annotated) assignments of literals: a notebook's
+    parameters cell, or the one papermill injects."""
+    import ast
+
+    values = {}
+    for node in ast.parse(source).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
+        values[target.id] = ast.literal_eval(node.value)
+    return values
+
+
 def _injected_names(namespace: dict) -> set:
     """The names papermill assigned in its injected cell (found in IPython's input history by
     the header papermill writes), or an empty set outside papermill."""
-    import ast
-
     for source in reversed(namespace.get("In", [])):
         if source.lstrip().startswith("# Parameters"):
-            tree = ast.parse(source)
-            return {t.id for node in tree.body if isinstance(node, ast.Assign)
-                    for t in node.targets if isinstance(t, ast.Name)}
+            return set(assignments(source))
     return set()
 
 

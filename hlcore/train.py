@@ -29,6 +29,7 @@ from .learners import InitScales, Learner, make_learner, resolve_device
 from .targets import Target
 from .validation import check_choice, check_nonempty, check_nonnegative, check_positive_int
 
+
 def _keep_freed_memory() -> None:
     """Ask glibc's malloc to keep freed blocks of up to 32 MB instead of handing them back to
     the system. A batched step allocates tensors of a few MB; by default each comes freshly

@@ -98,7 +98,7 @@ def test_papermill_help_shows_typed_quick_defaults():
     ("separation", ["-p", "d", "20"], "k * f_degree must be at most d"),
     ("separation", ["-p", "kernel_N_max", "50"], "kernel_N_max=50 is below every N"),
     ("width", ["-p", "target", "parity-v2", "-p", "k", "6"], "needs k >= 8"),
-    ("sample-gap", ["-p", "k", "9"], "k must be at most every d of d_values"),
+    ("sample-gap", ["-p", "k", "9"], "theorem2 needs k <= d (k distinct coordinates); got k=9"),
     ("sample-gap", ["-p", "N0", "500"], "N0 must be at most N_max"),
     ("frobenius", ["-p", "m_values", "201"], "m_values must be even"),
 ])
