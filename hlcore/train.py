@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .fused import FusedStep
 from .learners import InitScales, Learner, make_learner, resolve_device
 from .targets import Target
 from .validation import check_choice, check_nonempty, check_nonnegative, check_positive_int
@@ -57,6 +58,7 @@ _keep_freed_memory()
 DIVERGENCE_FACTOR = 1e3
 LOSS_REDUCTIONS = ("mean", "sum")
 DECAYS = ("displacement", "weight")
+ENGINES = ("auto", "fused", "autograd")
 
 
 def paper_grid(lo: int, hi: int) -> list[float]:
@@ -127,17 +129,26 @@ def _quiet() -> bool:
 def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int,
                   batch_size: int = 50, momentum: float = 0.9, progress: bool | None = None,
                   callback=None, loss_reduction: str = "mean",
-                  decay: str = "displacement", lr_drop: bool = True) -> dict:
+                  decay: str = "displacement", lr_drop: bool = True,
+                  engine: str = "auto") -> dict:
     """Train the B networks of `model` in place, configuration b with lrs[b], weight_decays[b]
     and data order drawn from model.seeds[b]. Returns per-configuration tensors: `diverged`,
     `loss_history` (epochs, B) and `seconds`.
 
     `callback(epoch, model)`, if given, runs after each epoch (e.g. to record dynamics).
-    `lr_drop=False` keeps the learning rate constant (a control, not the paper's protocol)."""
+    `lr_drop=False` keeps the learning rate constant (a control, not the paper's protocol).
+    `engine`: "fused" (hlcore.fused's hand-written step, for 2layer, 3layer and 3resnet),
+    "autograd" (the reference), or "auto" (fused where it applies)."""
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
     check_choice("loss_reduction", loss_reduction, LOSS_REDUCTIONS)
     check_choice("decay", decay, DECAYS)
+    check_choice("engine", engine, ENGINES)
+    if engine == "fused" and not FusedStep.supports(model):
+        raise ValueError(f"engine='fused' has no step for {model.name} training "
+                         f"{', '.join(model.trained)}; use engine='auto' or 'autograd'")
+    fused = (FusedStep(model, data.x_train, data.y_train)
+             if engine != "autograd" and FusedStep.supports(model) else None)
     B, dev = model.batch, model.A0.device
     lr0 = torch.as_tensor(lrs, dtype=model.A0.dtype, device=dev).reshape(B)
     wd = torch.as_tensor(weight_decays, dtype=model.A0.dtype, device=dev).reshape(B)
@@ -165,10 +176,13 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
         epoch_loss = torch.zeros(B, dtype=torch.float64, device=dev)
         for i in range(0, N, batch_size):
             idx = order[:, i:i + batch_size]
-            out = model(data.x_train[idx])
-            loss_b = 0.5 * (out - data.y_train[idx]).pow(2).sum(dim=2).mean(dim=1)
-            total = loss_b.sum() * (idx.shape[1] if loss_reduction == "sum" else 1)
-            grads = torch.autograd.grad(total, params)
+            if fused is not None:
+                loss_b, grads = fused(idx, 1.0 if loss_reduction == "sum" else 1 / idx.shape[1])
+            else:
+                out = model(data.x_train[idx])
+                loss_b = 0.5 * (out - data.y_train[idx]).pow(2).sum(dim=2).mean(dim=1)
+                total = loss_b.sum() * (idx.shape[1] if loss_reduction == "sum" else 1)
+                grads = torch.autograd.grad(total, params)
             with torch.no_grad():
                 bad = ~(loss_b <= bound)  # catches NaN and inf as well
                 if bad.any():

@@ -1,0 +1,125 @@
+"""A hand-written training step (forward and backward) for 2layer, 3layer and 3resnet.
+
+`train_batched` uses it in place of autograd wherever it applies (`FusedStep.supports`); the
+autograd path stays the reference, and the tests check these gradients against it.
+
+Why our own: at the paper's sizes a step is a dozen small batched matmuls, and how MKL runs
+them matters more than their arithmetic. Products with a narrow dimension of 15 or 31 (k, d + 1)
+ran 2-3x slower here than the same products padded to 16 or 32 (benchmarks/roofline.py), and
+autograd adds per-step bookkeeping and copies (the ones column concatenated to each layer's
+input, the sum h1 + h2, a gradient per transposed view). Here:
+
+* every narrow dimension is zero-padded to a multiple of 16, once per training run: the inputs
+  carry their ones column (the bias) and zero columns, the fixed output layer A and the targets
+  zero rows and columns. Zeros add exact zeros to every sum, so the network is the same function
+  and its padded weights get exact zero gradients;
+* 3layer's second layer reads (h1, 1): an extra row of the padded first layer reads the input's
+  ones column, so relu(1) = 1 arrives as h1's last column with no copy;
+* 3resnet's output is written out1 + A relu(...), since A (h1 + h2) = out1 + A h2 with A fixed:
+  one product fewer than forming h1 + h2.
+
+The learner's weights keep their shapes: each step writes W0 + W into a padded buffer, and the
+gradients handed back are views of the padded ones, trimmed to the weights' shapes.
+"""
+from __future__ import annotations
+
+import torch
+
+from .learners import FC2, FC3, ResNet3
+
+
+def _up(n: int, q: int = 16) -> int:
+    return -(-n // q) * q
+
+
+def _relu_grad(grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """grad * (out > 0) for out = relu(pre): the ReLU's backward, as autograd computes it."""
+    return torch.ops.aten.threshold_backward(grad, out, 0)
+
+
+class FusedStep:
+    """Loss and gradients of one mini-batch for every configuration of a batched learner."""
+
+    KINDS = {FC2: "2layer", FC3: "3layer", ResNet3: "3resnet"}
+
+    @classmethod
+    def supports(cls, model) -> bool:
+        """Exactly the classes above, with A fixed and no kernel probe set."""
+        return (type(model) in cls.KINDS and model._probe is None
+                and "A" not in model._parameters and set(model.trained) <= {"W", "V"})
+
+    def __init__(self, model, x: torch.Tensor, y: torch.Tensor):
+        """`x` (N, d) and `y` (N, k): the training set, padded here once for the whole run."""
+        if not self.supports(model):
+            raise ValueError(f"no fused step for {model.name} training {model.trained}")
+        self.model, self.kind = model, self.KINDS[type(model)]
+        B, d, k, m = model.batch, model.d, model.k, model.m
+        kw = dict(dtype=model.A0.dtype, device=model.A0.device)
+        self.D = _up(d + 1)
+        self.x = torch.zeros(len(x), self.D, **kw)
+        self.x[:, :d] = x
+        self.x[:, d] = 1.0
+        # the width of out1 and of the output; 3resnet's out1 also carries its ones column
+        K = _up(k + 1) if self.kind == "3resnet" else _up(k)
+        self.y = torch.zeros(len(y), K, **kw)
+        self.y[:, :k] = y
+        self.A = torch.zeros(B, K, m, **kw)
+        self.A[:, :k] = model.A0
+        M = _up(m + 1) if self.kind == "3layer" else m  # rows of the padded first layer
+        self.W = torch.zeros(B, M, self.D, **kw)
+        if self.kind == "3layer":
+            self.W[:, m, d] = 1.0  # h1[:, m] = relu(1) = 1: the second layer's bias input
+            self.V = torch.zeros(B, m, M, **kw)
+        elif self.kind == "3resnet":
+            self.V = torch.zeros(B, m, K, **kw)
+            self.one = torch.zeros(K, **kw)
+            self.one[k] = 1.0
+
+    def _weights(self):
+        """Write W0 + W (and V0 + V) into the padded buffers."""
+        for name in ("W",) if self.kind == "2layer" else ("W", "V"):
+            w0, delta = getattr(self.model, name + "0"), self.model._parameters.get(name)
+            view = getattr(self, name)[:, : w0.shape[1], : w0.shape[2]]
+            if delta is None:
+                view.copy_(w0)
+            else:
+                torch.add(w0, delta, out=view)
+
+    @torch.no_grad()
+    def __call__(self, idx: torch.Tensor, scale: float):
+        """Loss per configuration (B,) and the gradients of `scale` x (sum over the mini-batch
+        of each sample's loss), one per name in model.trained; idx (B, n) picks the samples."""
+        model, kind, A = self.model, self.kind, self.A
+        self._weights()
+        x, y = self.x[idx], self.y[idx]
+        h1 = torch.relu(torch.bmm(x, self.W.transpose(1, 2)))
+        At = A.transpose(1, 2)
+        if kind == "2layer":
+            out = torch.bmm(h1, At)
+        elif kind == "3layer":
+            h2 = torch.relu(torch.bmm(h1, self.V.transpose(1, 2)))
+            out = torch.bmm(h2, At)
+        else:
+            out1 = torch.bmm(h1, At)
+            out1_1 = out1 + self.one  # (out1, 1): the second layer's input
+            h2 = torch.relu(torch.bmm(out1_1, self.V.transpose(1, 2)))
+            out = torch.baddbmm(out1, h2, At)
+        r = out.sub_(y)
+        loss = 0.5 * r.pow(2).sum(2).mean(1)
+        g_out = r.mul_(scale)
+        grads = {}
+        if kind == "2layer":
+            g_h1 = torch.bmm(g_out, A)
+        else:
+            g_p2 = _relu_grad(torch.bmm(g_out, A), h2)
+            if "V" in model.trained:
+                grads["V"] = torch.bmm(g_p2.transpose(1, 2), h1 if kind == "3layer" else out1_1)
+            if "W" in model.trained:
+                g_in = torch.bmm(g_p2, self.V)  # gradient of the second layer's input
+                # 3resnet: h1 reaches the output through out1 directly and through the
+                # second layer; the ones column's gradient meets A's zero row and drops out
+                g_h1 = g_in if kind == "3layer" else torch.bmm(g_in.add_(g_out), A)
+        if "W" in model.trained:
+            grads["W"] = torch.bmm(_relu_grad(g_h1, h1).transpose(1, 2), x)
+        return loss, [grads[n][:, : model.m, : getattr(model, n).shape[2]]
+                      for n in model.trained]
