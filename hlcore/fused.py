@@ -48,22 +48,17 @@ class FusedStep:
         return (type(model) in cls.KINDS and model._probe is None
                 and "A" not in model._parameters and set(model.trained) <= {"W", "V"})
 
-    def __init__(self, model, x: torch.Tensor, y: torch.Tensor):
-        """`x` (N, d) and `y` (N, k): the training set, padded here once for the whole run."""
+    def __init__(self, model):
         if not self.supports(model):
             raise ValueError(f"no fused step for {model.name} training {model.trained}")
         self.model, self.kind = model, self.KINDS[type(model)]
         B, d, k, m = model.batch, model.d, model.k, model.m
         kw = dict(dtype=model.A0.dtype, device=model.A0.device)
+        # the width of the padded inputs, and of out1 and the output (3resnet's out1 also
+        # carries its ones column)
         self.D = _up(d + 1)
-        self.x = torch.zeros(len(x), self.D, **kw)
-        self.x[:, :d] = x
-        self.x[:, d] = 1.0
-        # the width of out1 and of the output; 3resnet's out1 also carries its ones column
-        K = _up(k + 1) if self.kind == "3resnet" else _up(k)
-        self.y = torch.zeros(len(y), K, **kw)
-        self.y[:, :k] = y
-        self.A = torch.zeros(B, K, m, **kw)
+        self.K = _up(k + 1) if self.kind == "3resnet" else _up(k)
+        self.A = torch.zeros(B, self.K, m, **kw)
         self.A[:, :k] = model.A0
         M = _up(m + 1) if self.kind == "3layer" else m  # rows of the padded first layer
         self.W = torch.zeros(B, M, self.D, **kw)
@@ -71,9 +66,19 @@ class FusedStep:
             self.W[:, m, d] = 1.0  # h1[:, m] = relu(1) = 1: the second layer's bias input
             self.V = torch.zeros(B, m, M, **kw)
         elif self.kind == "3resnet":
-            self.V = torch.zeros(B, m, K, **kw)
-            self.one = torch.zeros(K, **kw)
+            self.V = torch.zeros(B, m, self.K, **kw)
+            self.one = torch.zeros(self.K, **kw)
             self.one[k] = 1.0
+
+    def pad(self, x: torch.Tensor, y: torch.Tensor):
+        """Inputs (n, d) as (x, 1, 0...) (n, D), and targets (n, k) zero-padded to (n, K)."""
+        d, k = self.model.d, self.model.k
+        xp = x.new_zeros(len(x), self.D)
+        xp[:, :d] = x
+        xp[:, d] = 1.0
+        yp = y.new_zeros(len(y), self.K)
+        yp[:, :k] = y
+        return xp, yp
 
     def _weights(self):
         """Write W0 + W (and V0 + V) into the padded buffers."""
@@ -85,35 +90,51 @@ class FusedStep:
             else:
                 torch.add(w0, delta, out=view)
 
-    @torch.no_grad()
-    def __call__(self, idx: torch.Tensor, scale: float):
-        """Loss per configuration (B,) and the gradients of `scale` x (sum over the mini-batch
-        of each sample's loss), one per name in model.trained; idx (B, n) picks the samples."""
-        model, kind, A = self.model, self.kind, self.A
+    def _forward(self, x: torch.Tensor):
+        """The padded output (B, n, K) for padded inputs (B, n, D), and what backward needs."""
+        kind, At = self.kind, self.A.transpose(1, 2)
         self._weights()
-        x, y = self.x[idx], self.y[idx]
         h1 = torch.relu(torch.bmm(x, self.W.transpose(1, 2)))
-        At = A.transpose(1, 2)
         if kind == "2layer":
-            out = torch.bmm(h1, At)
-        elif kind == "3layer":
+            return torch.bmm(h1, At), (h1,)
+        if kind == "3layer":
             h2 = torch.relu(torch.bmm(h1, self.V.transpose(1, 2)))
-            out = torch.bmm(h2, At)
-        else:
-            out1 = torch.bmm(h1, At)
-            out1_1 = out1 + self.one  # (out1, 1): the second layer's input
-            h2 = torch.relu(torch.bmm(out1_1, self.V.transpose(1, 2)))
-            out = torch.baddbmm(out1, h2, At)
+            return torch.bmm(h2, At), (h1, h2, h1)
+        out1 = torch.bmm(h1, At)
+        out1_1 = out1 + self.one  # (out1, 1): the second layer's input
+        h2 = torch.relu(torch.bmm(out1_1, self.V.transpose(1, 2)))
+        return torch.baddbmm(out1, h2, At), (h1, h2, out1_1)
+
+    @torch.no_grad()
+    def squared_errors(self, x: torch.Tensor, y: torch.Tensor, chunk: int) -> torch.Tensor:
+        """Per configuration, the sum over samples of ||out(x) - y||^2 (float64, (B,))."""
+        B = self.model.batch
+        total = torch.zeros(B, dtype=torch.float64, device=y.device)
+        for i in range(0, len(x), chunk):
+            xp, yp = self.pad(x[i:i + chunk], y[i:i + chunk])
+            out, _ = self._forward(xp.expand(B, *xp.shape))
+            total += out.sub_(yp).double().pow(2).sum(dim=(1, 2))
+        return total
+
+    @torch.no_grad()
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, scale: float):
+        """Loss per configuration (B,) and the gradients of `scale` x (sum over the mini-batch
+        of each sample's loss), one per name in model.trained, for a padded mini-batch
+        x (B, n, D), y (B, n, K) (see `pad`)."""
+        model, kind, A = self.model, self.kind, self.A
+        out, saved = self._forward(x)
         r = out.sub_(y)
-        loss = 0.5 * r.pow(2).sum(2).mean(1)
+        loss = r.pow(2).sum(dim=(1, 2)).mul_(0.5 / x.shape[1])
         g_out = r.mul_(scale)
         grads = {}
         if kind == "2layer":
+            (h1,) = saved
             g_h1 = torch.bmm(g_out, A)
         else:
+            h1, h2, h2_in = saved
             g_p2 = _relu_grad(torch.bmm(g_out, A), h2)
             if "V" in model.trained:
-                grads["V"] = torch.bmm(g_p2.transpose(1, 2), h1 if kind == "3layer" else out1_1)
+                grads["V"] = torch.bmm(g_p2.transpose(1, 2), h2_in)
             if "W" in model.trained:
                 g_in = torch.bmm(g_p2, self.V)  # gradient of the second layer's input
                 # 3resnet: h1 reaches the output through out1 directly and through the

@@ -109,6 +109,8 @@ def squared_error(model: Learner, x: torch.Tensor, y: torch.Tensor, chunk: int |
     """Per-configuration mean over samples of ||out(x) - y||^2 (summed over outputs): (B,)."""
     # Chunks of about 2^20 hidden activations keep the working set in cache.
     chunk = chunk or max(64, 2**20 // (model.batch * model.m))
+    if FusedStep.supports(model):
+        return FusedStep(model).squared_errors(x, y, chunk) / len(x)
     total = torch.zeros(model.batch, dtype=torch.float64, device=y.device)
     with torch.no_grad():
         for i in range(0, len(x), chunk):
@@ -147,8 +149,9 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
     if engine == "fused" and not FusedStep.supports(model):
         raise ValueError(f"engine='fused' has no step for {model.name} training "
                          f"{', '.join(model.trained)}; use engine='auto' or 'autograd'")
-    fused = (FusedStep(model, data.x_train, data.y_train)
-             if engine != "autograd" and FusedStep.supports(model) else None)
+    fused = FusedStep(model) if engine != "autograd" and FusedStep.supports(model) else None
+    if fused is not None:
+        x_pad, y_pad = fused.pad(data.x_train, data.y_train)
     B, dev = model.batch, model.A0.device
     lr0 = torch.as_tensor(lrs, dtype=model.A0.dtype, device=dev).reshape(B)
     wd = torch.as_tensor(weight_decays, dtype=model.A0.dtype, device=dev).reshape(B)
@@ -177,7 +180,10 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
         for i in range(0, N, batch_size):
             idx = order[:, i:i + batch_size]
             if fused is not None:
-                loss_b, grads = fused(idx, 1.0 if loss_reduction == "sum" else 1 / idx.shape[1])
+                rows = idx.reshape(-1)
+                loss_b, grads = fused(x_pad.index_select(0, rows).view(B, -1, fused.D),
+                                      y_pad.index_select(0, rows).view(B, -1, fused.K),
+                                      1.0 if loss_reduction == "sum" else 1 / idx.shape[1])
             else:
                 out = model(data.x_train[idx])
                 loss_b = 0.5 * (out - data.y_train[idx]).pow(2).sum(dim=2).mean(dim=1)
@@ -192,10 +198,14 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
                         p[bad] = 0.0
                         buf[bad] = 0.0
                     grads = [torch.where(shape(alive), g, 0.0) for g in grads]
-                for p, g, buf, p0 in zip(params, grads, bufs, inits):
-                    # PyTorch's SGD: buf = momentum * buf + (g + wd * p); p -= lr * buf
-                    buf.mul_(momentum).add_(g).addcmul_(p if p0 is None else p + p0, step_wd)
-                    p.addcmul_(buf, step_lr, value=-1.0)
+                # PyTorch's SGD, in its order: g += wd * p; buf = momentum * buf + g;
+                # p -= lr * buf (one call per operation for all weights)
+                decayed = params if decay == "displacement" else [
+                    p + p0 for p, p0 in zip(params, inits)]
+                torch._foreach_addcmul_(grads, decayed, [step_wd] * len(grads))
+                torch._foreach_mul_(bufs, momentum)
+                torch._foreach_add_(bufs, grads)
+                torch._foreach_addcmul_(params, bufs, [step_lr] * len(bufs), value=-1.0)
                 epoch_loss += loss_b.detach().double() * len(idx[0])
         history[epoch] = (epoch_loss / N).cpu()
         if callback is not None:

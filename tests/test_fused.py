@@ -4,7 +4,7 @@ import torch
 
 from hlcore import Data, make_learner, make_target
 from hlcore.fused import FusedStep
-from hlcore.train import train_batched
+from hlcore.train import squared_error, train_batched
 
 # (d, k, m): the paper's narrow sizes, sizes already multiples of 16, and small odd ones
 SHAPES = [(30, 15, 40), (15, 16, 33), (7, 3, 20)]
@@ -29,7 +29,9 @@ def test_loss_and_gradients_equal_autograd(name, d, k, m):
     y = torch.randn(40, k, generator=gen, dtype=torch.float64)
     idx = torch.stack([torch.randperm(40, generator=gen)[:10] for _ in range(3)])
     for scale in (0.1, 1.0):
-        loss, grads = FusedStep(model, x, y)(idx, scale)
+        step = FusedStep(model)
+        xp, yp = step.pad(x, y)
+        loss, grads = step(xp[idx], yp[idx], scale)
         ref = 0.5 * (model(x[idx]) - y[idx]).pow(2).sum(2).mean(1)
         ref_grads = torch.autograd.grad(ref.sum() * scale * 10,
                                         [getattr(model, n) for n in model.trained])
@@ -39,13 +41,25 @@ def test_loss_and_gradients_equal_autograd(name, d, k, m):
             torch.testing.assert_close(g, r, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["2layer", "3layer", "3resnet"])
+def test_evaluation_equals_the_learners_forward(name):
+    model = _model(name, 30, 15, 40)
+    x, y = torch.randn(70, 30, dtype=torch.float64), torch.randn(70, 15, dtype=torch.float64)
+    ref = (model(x) - y).pow(2).sum(dim=(1, 2))
+    torch.testing.assert_close(FusedStep(model).squared_errors(x, y, chunk=16), ref,
+                               rtol=1e-12, atol=0)
+    torch.testing.assert_close(squared_error(model, x, y) * 70, ref, rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("trained", [("W",), ("V",)])
 def test_one_layer_trained_at_a_time(trained):
     # hierarchy's layer-wise scheme: the frozen layer keeps its displacement in the forward
     model = _model("3resnet", 30, 15, 40, trained=trained)
     x, y = torch.randn(20, 30, dtype=torch.float64), torch.randn(20, 15, dtype=torch.float64)
     idx = torch.arange(20).reshape(1, 20).expand(3, 20)
-    _, (g,) = FusedStep(model, x, y)(idx, 0.05)
+    step = FusedStep(model)
+    xp, yp = step.pad(x, y)
+    _, (g,) = step(xp[idx], yp[idx], 0.05)
     ref = 0.5 * (model(x[idx]) - y[idx]).pow(2).sum(2).mean(1)
     (r,) = torch.autograd.grad(ref.sum(), [getattr(model, trained[0])])
     torch.testing.assert_close(g, r, rtol=1e-10, atol=1e-12)
