@@ -107,7 +107,9 @@ def measure(t, data, learner: str, m: int, B: int, peak_flops: float, bandwidth:
         if not ev.name.startswith("aten::") or (
                 ev.cpu_parent is not None and ev.cpu_parent.name.startswith("aten::")):
             continue  # top-level operators only (their children are inside their time)
-        flops, nbytes = _cost(ev)
+        # a foreach operator runs one child per tensor on the CPU: its cost is theirs
+        parts = [ev] if _shapes(ev) or not ev.cpu_children else ev.cpu_children
+        flops, nbytes = (sum(c) for c in zip(*map(_cost, parts)))
         op = ops[ev.name]
         op[0] += 1
         op[1] += ev.cpu_time_total * 1e-6
@@ -143,7 +145,8 @@ def main(argv=None):
     # the batched step cannot beat its floor; the baselines run at their measured speed
     per_config_alone = alone["step_us"]
     best = a.configs * per_config_alone / batched["floor_us"]
-    run = lambda: conventional(t, a.learner, data, 0.1, 1e-4, m=a.m, epochs=1)  # noqa: E731
+    run = lambda: conventional(t, a.learner, data, 0.1, 1e-4, m=a.m, epochs=1,  # noqa: E731
+                               evaluate=False)
     conv_us = min(_seconds(run, 1) for _ in range(3)) / (a.N // 50) * 1e6
     print(json.dumps({
         "benchmark": "roofline", "learner": a.learner, "m": a.m, "configs": a.configs,
