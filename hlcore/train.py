@@ -180,9 +180,7 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
         for i in range(0, N, batch_size):
             idx = order[:, i:i + batch_size]
             if fused is not None:
-                rows = idx.reshape(-1)
-                loss_b, grads = fused(x_pad.index_select(0, rows).view(B, -1, fused.D),
-                                      y_pad.index_select(0, rows).view(B, -1, fused.K),
+                loss_b, grads = fused(*fused.batch(x_pad, y_pad, idx),
                                       1.0 if loss_reduction == "sum" else 1 / idx.shape[1])
             else:
                 out = model(data.x_train[idx])
