@@ -32,7 +32,10 @@ from bench_batched_grid import conventional
 from hlcore import Data, make_learner, make_target
 from hlcore.train import train_batched
 
-MATMULS = {"aten::bmm": 3, "aten::baddbmm": 3, "aten::mm": 2, "aten::addmm": 2}
+#: matrix products: (dimensions, index of the first factor among the tensor inputs); the
+#: inputs after the two factors (an `out=` tensor) are not read
+MATMULS = {"aten::bmm": (3, 0), "aten::baddbmm": (3, 1), "aten::mm": (2, 0),
+           "aten::addmm": (2, 1)}
 #: operators that only make a view: no arithmetic, no traffic
 VIEWS = {"aten::transpose", "aten::as_strided", "aten::slice", "aten::select", "aten::view",
          "aten::expand", "aten::reshape", "aten::t", "aten::permute", "aten::unsqueeze",
@@ -68,14 +71,15 @@ def _cost(event) -> tuple[float, float]:
     if event.name in VIEWS:
         return 0.0, 0.0
     shapes = _shapes(event)
-    sizes = [math.prod(s) for s in shapes]
-    nbytes = 4 * sum(sizes)
     if event.name in MATMULS and len(shapes) >= 2:
-        a, b = shapes[-2], shapes[-1]
-        if MATMULS[event.name] == 3:
+        dims, first = MATMULS[event.name]
+        a, b = shapes[first], shapes[first + 1]
+        nbytes = 4 * sum(math.prod(s) for s in shapes[: first + 2])
+        if dims == 3:
             return 2 * a[0] * a[1] * a[2] * b[2], nbytes + 4 * a[0] * a[1] * b[2]
         return 2 * a[0] * a[1] * b[1], nbytes + 4 * a[0] * b[1]
-    return 0.0, nbytes + 4 * max(sizes or [0])
+    sizes = [math.prod(s) for s in shapes]
+    return 0.0, 4 * sum(sizes) + 4 * max(sizes or [0])
 
 
 _ISOLATED: dict = {}
@@ -87,7 +91,8 @@ def isolated_matmul(event) -> float | None:
     shapes = _shapes(event)
     if event.name not in ("aten::bmm", "aten::baddbmm") or len(shapes) < 2:
         return None
-    key = (tuple(shapes[-2]), tuple(shapes[-1]))
+    first = MATMULS[event.name][1]
+    key = (tuple(shapes[first]), tuple(shapes[first + 1]))
     if key not in _ISOLATED:
         a, b = torch.randn(*key[0]), torch.randn(*key[1])
         _ISOLATED[key] = _seconds(lambda: torch.bmm(a, b), 50)
