@@ -78,6 +78,11 @@ def _cost(event) -> tuple[float, float]:
         if dims == 3:
             return 2 * a[0] * a[1] * a[2] * b[2], nbytes + 4 * a[0] * a[1] * b[2]
         return 2 * a[0] * a[1] * b[1], nbytes + 4 * a[0] * b[1]
+    # An elementwise operator reads its inputs once and writes its output once. Three or more
+    # inputs of one shape: the last is taken for an out= argument (written, not read); where
+    # that guess is wrong it undercounts, and the floor stays a lower bound.
+    if len(shapes) >= 3 and all(s == shapes[-1] for s in shapes):
+        shapes = shapes[:-1]
     sizes = [math.prod(s) for s in shapes]
     return 0.0, 4 * sum(sizes) + 4 * max(sizes or [0])
 
