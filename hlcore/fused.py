@@ -5,7 +5,9 @@ autograd path stays the reference, and the tests check these gradients against i
 
 Why our own: at the paper's sizes a step is a dozen small batched matmuls, and how MKL runs
 them matters more than their arithmetic. Products with a narrow dimension of 15 or 31 (k, d + 1)
-ran 2-3x slower here than the same products padded to 16 or 32 (benchmarks/roofline.py), and
+ran 1.8-2.6x slower here than the same products padded to 16 or 32 (torch.bmm alone, 16
+configurations, m = 500: 216 us against 83 us for h1 @ A^T, 251 us against 140 us for the
+first layer's gradient), and
 autograd adds per-step bookkeeping and copies (the ones column concatenated to each layer's
 input, the sum h1 + h2, a gradient per transposed view). Here:
 
