@@ -41,6 +41,23 @@ def test_loss_and_gradients_equal_autograd(name, d, k, m):
             torch.testing.assert_close(g, r, rtol=1e-10, atol=1e-12)
 
 
+def test_registered_learner_without_bias():
+    # frobenius's SignNet2: W (m, d) acts on x alone and is trained directly
+    from hlcore.frobenius import SignNet2
+
+    model = SignNet2(10, 1, 20, [1, 2], dtype=torch.float64)
+    assert FusedStep.supports(model) and model.W0.shape[2] == 10
+    x, y = torch.randn(30, 10, dtype=torch.float64), torch.randn(30, 1, dtype=torch.float64)
+    idx = torch.stack([torch.randperm(30)[:10] for _ in range(2)])
+    step = FusedStep(model)
+    xp, yp = step.pad(x, y)
+    loss, (g,) = step(xp[idx], yp[idx], 0.1)
+    ref = 0.5 * (model(x[idx]) - y[idx]).pow(2).sum(2).mean(1)
+    (r,) = torch.autograd.grad(ref.sum(), [model.W])
+    torch.testing.assert_close(loss, ref, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(g, r, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["2layer", "3layer", "3resnet"])
 def test_evaluation_equals_the_learners_forward(name):
     model = _model(name, 30, 15, 40)
