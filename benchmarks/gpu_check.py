@@ -160,7 +160,8 @@ def main(argv=None) -> int:
     py = sys.executable
     if a.paper_only:
         return _paper_runs(out, left, log, [])
-    tests = ["tests/test_train.py", "tests/test_kernels.py", "tests/test_sweep_device.py"]
+    tests = ["tests/test_train.py", "tests/test_fused.py", "tests/test_kernels.py",
+             "tests/test_sweep_device.py"]
     subprocess_step("cuda_tests", [py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                    *tests, "-k", "cuda"], min(120, left()), log)
     smoke = ["--smoke"] if a.smoke else []

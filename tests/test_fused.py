@@ -109,3 +109,18 @@ def test_other_learners_keep_autograd(name):
     with pytest.raises(ValueError, match="engine='fused' has no step for"):
         train_batched(model, data, [0.1], [0.0], epochs=1, engine="fused")
     assert train_batched(model, data, [0.1], [0.0], epochs=1)["loss_history"].shape == (1, 1)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name", ["2layer", "3layer", "3resnet"])
+def test_cuda_fused_step_equals_cpu(name):
+    t = make_target("parity-v3", d=10, k=5, g_degree=2)
+    out = {}
+    for device in ("cpu", "cuda"):
+        data = Data.sample(t, 100, n_val=50, n_test=50, seed=0, dtype=torch.float64,
+                           device=device)
+        model = make_learner(name, t.d, t.k, 24, [0, 1], dtype=torch.float64, device=device)
+        train_batched(model, data, [0.05, 0.2], [1e-3, 0.0], epochs=2, engine="fused")
+        out[device] = [getattr(model, n).detach().cpu() for n in model.trained]
+    for a, b in zip(out["cpu"], out["cuda"]):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
