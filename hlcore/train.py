@@ -139,8 +139,9 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
 
     `callback(epoch, model)`, if given, runs after each epoch (e.g. to record dynamics).
     `lr_drop=False` keeps the learning rate constant (a control, not the paper's protocol).
-    `engine`: "fused" (hlcore.fused's hand-written step, for 2layer, 3layer and 3resnet),
-    "autograd" (the reference), or "auto" (fused where it applies)."""
+    `engine`: "fused" (hlcore.fused's hand-written step: 2layer, 3layer, 3resnet and the
+    learners registered with FusedStep.register), "autograd" (the reference), or "auto"
+    (fused where it applies)."""
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
     check_choice("loss_reduction", loss_reduction, LOSS_REDUCTIONS)
