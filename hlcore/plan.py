@@ -155,6 +155,9 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
     raise ValueError(f"no cost model for notebook {name!r}")
 
 
+CALIBRATION_VERSION = 2
+
+
 def calibrate(force: bool = False) -> dict:
     """Measure this machine's constants (about ten seconds; cached per host)."""
     import numpy as np
@@ -163,7 +166,9 @@ def calibrate(force: bool = False) -> dict:
     from .train import Data, train_batched
     from .learners import make_learner
 
-    path = default_root() / f"calibration-{socket.gethostname()}.json"
+    # the version names the training engine measured: a faster engine (2: the fused step)
+    # must not be planned with an older one's cached rate
+    path = default_root() / f"calibration-{socket.gethostname()}-v{CALIBRATION_VERSION}.json"
     if path.exists() and not force:
         return json.loads(path.read_text())
     t = make_target("parity-v3")
