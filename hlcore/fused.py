@@ -7,9 +7,8 @@ Why our own: at the paper's sizes a step is a dozen small batched matmuls, and h
 them matters more than their arithmetic. Products with a narrow dimension of 15 or 31 (k, d + 1)
 ran 1.8-2.6x slower here than the same products padded to 16 or 32 (torch.bmm alone, 16
 configurations, m = 500: 216 us against 83 us for h1 @ A^T, 251 us against 140 us for the
-first layer's gradient), and
-autograd adds per-step bookkeeping and copies (the ones column concatenated to each layer's
-input, the sum h1 + h2, a gradient per transposed view). Here:
+first layer's gradient), and autograd adds per-step bookkeeping and copies (the ones column
+concatenated to each layer's input, the sum h1 + h2, a gradient per transposed view). Here:
 
 * every narrow dimension is zero-padded to a multiple of 16, once per training run: the inputs
   carry their ones column (the bias) and zero columns, the fixed output layer A and the targets
@@ -131,9 +130,9 @@ class FusedStep:
                 torch.add(w0, delta, out=view)
 
     def _forward(self, x: torch.Tensor):
-        """The padded output (B, n, K) for padded inputs (B, n, D), and what backward needs."""
+        """The padded output (B, n, K) for padded inputs (B, n, D), and what backward needs
+        (with the padded weights as `_weights` last wrote them)."""
         kind, At = self.kind, self.A.transpose(1, 2)
-        self._weights()
         h1 = self._mm("h1", x, self.W.transpose(1, 2)).relu_()
         if kind == "2layer":
             return self._mm("out", h1, At), (h1,)
@@ -150,6 +149,7 @@ class FusedStep:
         """Per configuration, the sum over samples of ||out(x) - y||^2 (float64, (B,))."""
         B = self.model.batch
         total = torch.zeros(B, dtype=torch.float64, device=y.device)
+        self._weights()  # once: the weights do not change between chunks
         for i in range(0, len(x), chunk):
             xp, yp = self.pad(x[i:i + chunk], y[i:i + chunk])
             out, _ = self._forward(xp.expand(B, *xp.shape))
@@ -162,6 +162,7 @@ class FusedStep:
         of each sample's loss), one per name in model.trained, for a padded mini-batch
         x (B, n, D), y (B, n, K) (see `pad`)."""
         model, kind, A = self.model, self.kind, self.A
+        self._weights()
         out, saved = self._forward(x)
         r = out.sub_(y)
         loss = r.pow(2).sum(dim=(1, 2)).mul_(0.5 / x.shape[1])

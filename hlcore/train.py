@@ -147,10 +147,10 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
     check_choice("loss_reduction", loss_reduction, LOSS_REDUCTIONS)
     check_choice("decay", decay, DECAYS)
     check_choice("engine", engine, ENGINES)
-    if engine == "fused" and not FusedStep.supports(model):
+    fused = FusedStep(model) if engine != "autograd" and FusedStep.supports(model) else None
+    if engine == "fused" and fused is None:
         raise ValueError(f"engine='fused' has no step for {model.name} training "
                          f"{', '.join(model.trained)}; use engine='auto' or 'autograd'")
-    fused = FusedStep(model) if engine != "autograd" and FusedStep.supports(model) else None
     if fused is not None:
         x_pad, y_pad = fused.pad(data.x_train, data.y_train)
     B, dev = model.batch, model.A0.device
