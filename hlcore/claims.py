@@ -70,22 +70,41 @@ class Budget:
     paper_grid: str = PAPER_GRID
     paper_seeds: str = "not stated"
     paper_selection: str = PAPER_SELECTION
+    #: chosen learning rates or weight decays at an edge of their grid (train.grid_edges)
+    edges: list = field(default_factory=list)
 
     @classmethod
     def of(cls, P: dict, table: pd.DataFrame | None = None, **kwargs) -> "Budget":
         """A page's budget from its resolved parameters; with its table, the epochs are the
-        fewest that any SGD-trained row of it records (the table is what was measured)."""
+        fewest that any SGD-trained row of it records (the table is what was measured), and
+        when the table holds whole grids (rows not selected too), every chosen value at an
+        edge of its grid is listed in `edges`."""
         grid = (f"{len(P['lrs'])} learning rates x {len(P.get('weight_decays', [0]))} weight "
                 f"decays" if "lrs" in P else "n/a")
         epochs = P.get("epochs")
         if table is not None and "epochs" in table.columns and table["epochs"].notna().any():
             epochs = int(table["epochs"].dropna().min())
+        if P.get("early_stopping"):
+            kwargs.setdefault("selection", "validation set, with early stopping on it")
+        if (table is not None and "edges" not in kwargs and "selected_val" in table.columns
+                and "lr" in table.columns and not table["selected_val"].astype(bool).all()):
+            from .train import grid_edges
+
+            kwargs["edges"] = [f"{r.learner}: {r.parameter} {r.value:g} at the {r.side} of "
+                               f"its grid ({r.where})"
+                               for r in grid_edges(table).itertuples()]
         return cls(epochs=epochs, grid=grid, seeds=P.get("seeds", 1), **kwargs)
 
     @property
     def below_paper(self) -> bool:
         return (self.epochs is not None and self.paper_epochs is not None
                 and self.epochs < self.paper_epochs)
+
+    @property
+    def short(self) -> bool:
+        """Below the paper's epochs, or an optimum at a grid's edge: either way a network's
+        failure may be the budget's, and more search could reverse it."""
+        return self.below_paper or bool(self.edges)
 
 
 @dataclass
@@ -105,7 +124,7 @@ class Verdict:
 
     def summary(self) -> str:
         """The verdict with the clauses it depends on, in one line."""
-        b = self.budget.below_paper
+        b = self.budget.short
         if self.verdict == INCONCLUSIVE:
             return (f"{INCONCLUSIVE} (open: "
                     f"{'; '.join(c.name for c in self.clauses if c.unsettled(b))})")
@@ -118,7 +137,8 @@ class Verdict:
                 "verdict": self.verdict, "summary": self.summary(),
                 "clauses": [asdict(c) for c in self.clauses],
                 "numbers": json.loads(self.numbers.to_json(orient="records")),
-                "budget": {**asdict(self.budget), "below_paper": self.budget.below_paper},
+                "budget": {**asdict(self.budget), "below_paper": self.budget.below_paper,
+                           "short": self.budget.short},
                 "notes": self.notes}
 
     def save(self, path) -> None:
@@ -148,8 +168,13 @@ def decide(clauses: list[Clause], below_budget: bool) -> str:
 
 
 def _verdict(claim, statement, criterion, clauses, numbers, budget, notes=()) -> Verdict:
-    return Verdict(claim, statement, criterion, decide(clauses, budget.below_paper), clauses,
-                   numbers.reset_index(drop=True), budget, list(notes))
+    notes = list(notes)
+    if budget.edges:
+        notes.append(f"{len(budget.edges)} chosen value(s) at a grid's edge, so a network's "
+                     f"failure is not settled: " + "; ".join(budget.edges[:6])
+                     + (f"; and {len(budget.edges) - 6} more" if len(budget.edges) > 6 else ""))
+    return Verdict(claim, statement, criterion, decide(clauses, budget.short), clauses,
+                   numbers.reset_index(drop=True), budget, notes)
 
 
 def _need(table: pd.DataFrame, columns, what: str) -> None:

@@ -18,12 +18,12 @@ from .train import mark_selected
 
 def chosen_test_error(target, name: str, N: int, seed: int, *, m: int, lrs, weight_decays,
                epochs: int, ridges, n_val: int, n_test: int, is_learner: bool, device="auto",
-               store: ResultStore | None = None) -> float:
+               store: ResultStore | None = None, protocol: dict | None = None) -> float:
     """Test error of the configuration chosen on validation, for one (learner, N, seed)."""
     job = make_job(target, (seed, N, m, name), is_learner=is_learner,
                    store=ResultStore() if store is None else store, n_val=n_val,
                    n_test=n_test, lrs=lrs, weight_decays=weight_decays, epochs=epochs,
-                   ridges=ridges, device=device)
+                   ridges=ridges, device=device, protocol=protocol)
     table = mark_selected(run_task(job))
     chosen = table[table["selected_val"]]
     return float(chosen["test_error"].iloc[0]) if len(chosen) else math.inf

@@ -138,8 +138,11 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
         return tasks
     if name == "protocol":
         t = profiles.page_target(P)
-        return [task for _ in P["readings"]
-                for task in expand(t, P["learners"], [], [P["N"]], P["m"], P["seeds"])]
+        from .protocol import READINGS
+
+        trainings = {READINGS[r][0] for r in P["readings"]}  # early stopping is a view
+        return [task for _ in trainings
+                for task in expand(t, P["learners"], [], [P["N"]], P["m_values"], P["seeds"])]
     if name == "sample-gap":
         # the search's worst case: every N of the doubling grid, for every learner and d
         tasks = []

@@ -58,6 +58,16 @@ def save_figure(fig, name: str, data, out_dir: str | Path = ".") -> dict:
     return paths
 
 
+def save_table(name: str, table, out_dir: str | Path = ".") -> Path:
+    """Write NAME.csv: a whole tidy table behind a figure (every configuration, not only the
+    chosen ones), so that a verdict can be recomputed from the files alone (the book does so
+    for the committed reference runs)."""
+    out = Path(out_dir) / f"{name}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.drop(columns=[c for c in ("cached",) if c in table.columns]).to_csv(out, index=False)
+    return out
+
+
 def glue(name: str, value, display: bool = False):
     """MyST-NB glue when available (the book), a no-op otherwise."""
     try:

@@ -7,7 +7,10 @@ profile; every other one takes the profile's value. `resolve` validates everythi
 uses the same code, so a bad value gets the same one-line message from either.
 
 Profiles: ``smoke`` (seconds, for tests), ``quick`` (the default: minutes on a 2-core laptop,
-every qualitative finding), ``paper`` (the paper's protocol and scale: a GPU or a cluster).
+every qualitative finding), ``reference`` (the paper's 800 epochs, grids on the paper's lattice
+wide enough that every optimum is interior, >= 3 seeds: about 2 hours a page on 2 cores, run
+once and committed under results/reference/), ``paper`` (the paper's full scale: most pages
+cannot run on one machine, and `hl run` says so with the cost).
 """
 from __future__ import annotations
 
@@ -17,9 +20,13 @@ from dataclasses import dataclass, field
 from .names import BASE_LEARNERS, KINDS
 from .protocol import READINGS
 from .targets import target_shape
-from .train import paper_grid
+from .train import DECAYS, paper_grid
 
-PROFILES = ("smoke", "quick", "paper")
+PROFILES = ("smoke", "quick", "reference", "paper")
+PROFILE_HELP = ("smoke: seconds, for tests; quick: minutes on a 2-core laptop (the default); "
+                "reference: the paper's 800 epochs with wide grids, about 2 hours a page on 2 "
+                "cores (committed under results/reference/); paper: the paper's full scale, "
+                "refused where it cannot fit")
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,21 @@ _TRAIN = (
     Param("n_test", "int", "test-set size", min=1),
     Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
 )
+# The networks' protocol: the adopted one (the protocol page's evidence) is decay on W0 + W
+# (PyTorch's weight_decay, a reading of the paper) with early stopping on validation (ours).
+_PROTOCOL = (
+    Param("decay", "str", "what weight decay pulls to zero: weight (W0 + W, as PyTorch) or "
+          "displacement (W)", choices=DECAYS),
+    Param("early_stopping", "bool", "report each network at its checkpoint with the lowest "
+          "validation error (else its final model)"),
+)
+#: The adopted protocol, in every profile of the pages that train networks by a grid.
+ADOPTED = dict(decay="weight", early_stopping=True)
+#: The reference profile's grids: the paper's {1, 2, 5} x 10^-k lattice, learning rates from
+#: 0.01 (slower ones do not reach the threshold in 800 epochs) to 5 (where every network
+#: diverges), so that an optimum is interior; weight decay as the protocol probe found useful.
+REF_LRS = paper_grid(0, 2)
+REF_WDS = [0.0, 1e-4, 1e-3, 5e-3]
 _KERNELS = Param("kernels", "list[str]", "kernels fitted by ridge regression",
                  choices=KERNEL_NAMES)
 _RIDGES = Param("ridges", "list[float]", "kernel ridge values, relative to the kernel's "
@@ -178,7 +200,7 @@ SEPARATION = NotebookSpec(
         _LEARNERS, _KERNELS,
         Param("kernel_N_max", "int", "largest N at which kernels are fitted (cost ~ N^3)",
               min=1),
-        *_TRAIN, _RIDGES,
+        *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
     profiles={
         "smoke": dict(target="parity-v3", alpha=0.3, N_values=[100, 200], m=32, kernel_N_max=1000,
@@ -194,6 +216,15 @@ SEPARATION = NotebookSpec(
                                "3layer(last-inf)"],
                       epochs=40, lrs=[0.1, 0.2, 0.5], weight_decays=[1e-4], seeds=3,
                       n_val=1000, n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
+        # 800 epochs; N up to 5000 and m = 500 (3layer's m x m layer dominates the cost)
+        "reference": dict(target="parity-v3", alpha=0.3, N_values=[500, 1000, 2000, 5000],
+                          m=500, kernel_N_max=5000, learners=["3resnet", "3layer", "2layer"],
+                          kernels=["3resnet(last)", "3resnet(NTK)", "2layer(NTK-inf)",
+                                   "3resnet(NTK-inf)", "3layer(NTK-inf)", "2layer(last-inf)",
+                                   "3layer(last-inf)"],
+                          epochs=800, lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000,
+                          n_test=2000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+                          device="auto"),
         "paper": dict(target="parity-v3", alpha=0.3,
                       N_values=[500, 1000, 2000, 5000, 10000, 20000], m=1000,
                       kernel_N_max=20000,
@@ -222,7 +253,7 @@ WIDTH = NotebookSpec(
         Param("N", "int", "training-set size", min=1),
         Param("m_values", "list[int]", "network widths", min=1),
         _LEARNERS, _KERNELS,
-        *_TRAIN, _RIDGES,
+        *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
     profiles={
         "smoke": dict(target="parity-v2", alpha=0.3, N=100, m_values=[16, 32],
@@ -235,6 +266,11 @@ WIDTH = NotebookSpec(
                       learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
                       lrs=[0.1, 0.2, 0.5], weight_decays=[0.0, 1e-4], seeds=3, n_val=1000,
                       n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
+        # the paper's N, epochs and its three smallest widths, 3 seeds
+        "reference": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500],
+                          learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
+                          lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000, n_test=2000,
+                          ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         "paper": dict(target="parity-v2", alpha=0.3, N=1000,
                       m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
                       learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
@@ -259,7 +295,7 @@ SENSITIVITY = NotebookSpec(
         Param("map_N", "int", "training-set size of the map", min=1),
         Param("map_m", "int", "network width of the map", min=1),
         Param("map_epochs", "int", "SGD epochs of the map (panel (a) uses epochs)", min=1),
-        *_TRAIN,
+        *_TRAIN, *_PROTOCOL,
     ),
     profiles={
         "smoke": dict(alpha=0.3, betas=[1.0, 0.0], N=100, m_values=[16], map_alphas=[0.3],
@@ -270,6 +306,11 @@ SENSITIVITY = NotebookSpec(
                       map_betas=[0.1, 0.3, 1.0], map_N=3000, map_m=500, map_epochs=40,
                       epochs=800, lrs=[0.1, 0.2, 0.5], weight_decays=[0.0, 1e-4], seeds=2,
                       n_val=1000, n_test=2000, device="auto"),
+        "reference": dict(alpha=0.3, betas=[1.0, 0.5, 0.3, 0.2, 0.0], N=1000,
+                          m_values=[100, 200], map_alphas=[0.1, 0.2, 0.3, 0.4],
+                          map_betas=[0.1, 0.3, 1.0], map_N=3000, map_m=500, map_epochs=800,
+                          epochs=800, lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000,
+                          n_test=2000, device="auto"),
         "paper": dict(alpha=0.3, betas=[1.0, 0.5, 0.3, 0.2, 0.0], N=1000,
                       m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
                       map_alphas=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
@@ -311,6 +352,12 @@ FROBENIUS = NotebookSpec(
                       lrs=[0.05, 0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
                       epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500, N_values=[1000, 5000, 20000], beyond_m=500,
                       panel_b=False, device="auto"),
+        # the paper's panel (a) at its 800 epochs and one seed, widths to 1000
+        "reference": dict(d=40, N=5000, m_values=[200, 500, 1000],
+                          lrs=[0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0],
+                          weight_decays=[0.0, 1e-4], epochs=800, seeds=1, n_val=2000,
+                          n_test=5000, hand_epochs=3000, N_values=[1000, 5000, 20000],
+                          beyond_m=500, panel_b=False, device="auto"),
         "paper": dict(d=40, N=5000,
                       m_values=[200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
                       lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0],
@@ -346,6 +393,10 @@ HIERARCHY = NotebookSpec(
         "quick": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2, weight_decay=1e-4,
                       epochs=40, seeds=2, N_values=[2000, 5000, 10000], lrs=[0.1, 0.2, 0.5],
                       n_val=1000, n_test=2000, device="auto"),
+        "reference": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2,
+                          weight_decay=1e-4, epochs=800, seeds=3, N_values=[2000, 5000, 10000],
+                          lrs=[0.05, 0.1, 0.2, 0.5, 1.0], n_val=1000, n_test=2000,
+                          device="auto"),
         "paper": dict(target="parity-v3", alpha=0.3, N=10000, m=1000, lr=0.2,
                       weight_decay=1e-4, epochs=800, seeds=5,
                       N_values=[1000, 2000, 5000, 10000, 20000], lrs=paper_grid(1, 3),
@@ -369,7 +420,7 @@ SAMPLE_GAP = NotebookSpec(
         Param("refine", "int", "bisection steps after the doubling", min=0),
         Param("m", "int", "network width", min=1),
         _LEARNERS, _KERNELS,
-        *_TRAIN, _RIDGES,
+        *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
     profiles={
         "smoke": dict(k=4, alpha=0.3, d_values=[8, 10], threshold_fraction=0.25, N0=20,
@@ -382,6 +433,13 @@ SAMPLE_GAP = NotebookSpec(
                       kernels=["2layer(NTK-inf)", "2layer(last-inf)"], epochs=100,
                       lrs=[0.1, 0.5, 2.0], weight_decays=[1e-4], seeds=2, n_val=1000,
                       n_test=2000, ridges=[1e-3, 1e-2, 1e-1], device="auto"),
+        # 800 epochs on the quick page's dimensions (the paper ran no experiment here)
+        "reference": dict(k=4, alpha=0.3, d_values=[12, 14, 16, 18], threshold_fraction=0.25,
+                          N0=32, N_max=8000, refine=1, m=500, learners=["3resnet"],
+                          kernels=["2layer(NTK-inf)", "2layer(last-inf)", "3resnet(NTK-inf)"],
+                          epochs=800, lrs=[0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0],
+                          weight_decays=[0.0, 1e-4, 1e-3], seeds=3, n_val=1000, n_test=2000,
+                          ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         "paper": dict(k=4, alpha=0.3, d_values=[16, 20, 24, 32, 48, 64],
                       threshold_fraction=0.25, N0=32, N_max=64000, refine=2, m=1000,
                       learners=["3resnet", "3layer", "2layer"],
@@ -400,26 +458,39 @@ PROTOCOL = NotebookSpec(
     params=(
         _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
         Param("N", "int", "training-set size", min=1),
-        Param("m", "int", "network width", min=1),
+        Param("m_values", "list[int]", "network widths", min=1),
         _LEARNERS,
         Param("readings", "list[str]", "protocol readings tried (see hlcore.protocol)",
               choices=tuple(READINGS)),
         *_TRAIN,
     ),
     profiles={
-        "smoke": dict(target="parity-v2", alpha=0.3, N=100, m=16, learners=["3resnet"],
+        "smoke": dict(target="parity-v2", alpha=0.3, N=100, m_values=[16], learners=["3resnet"],
                       readings=list(READINGS), epochs=2, lrs=[0.1], weight_decays=[0.0],
                       seeds=1, n_val=100, n_test=200, device="cpu"),
-        "quick": dict(target="parity-v2", alpha=0.3, N=1000, m=200,
+        "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[200],
                       learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
                       epochs=800, lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
                       seeds=1, n_val=1000, n_test=2000, device="auto"),
-        "paper": dict(target="parity-v2", alpha=0.3, N=1000, m=200,
+        # the widths and grid of width's reference run: its trainings with decay on W0 + W
+        # are the same (shared through the cache); "ours" is trained anew
+        "reference": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500],
+                          learners=["3resnet", "3layer", "2layer"],
+                          readings=["ours", "decay on W0 + W", "early stopping",
+                                    "decay on W0 + W, early stopping"],
+                          epochs=800, lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000,
+                          n_test=2000, device="auto"),
+        "paper": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500],
                       learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
                       epochs=800, lrs=paper_grid(0, 3), weight_decays=[0.0, 1e-5, 1e-4, 1e-3],
                       seeds=3, n_val=2000, n_test=5000, device="auto"),
     },
 )
+
+for _spec in (SEPARATION, WIDTH, SENSITIVITY, SAMPLE_GAP):  # the adopted protocol everywhere
+    for _values in _spec.profiles.values():
+        for _key, _value in ADOPTED.items():
+            _values.setdefault(_key, _value)
 
 NOTEBOOKS = {spec.name: spec for spec in (SEPARATION, WIDTH, SENSITIVITY, FROBENIUS, HIERARCHY,
                                           SAMPLE_GAP, PROTOCOL)}
@@ -541,8 +612,8 @@ def parameters_source(name: str) -> str:
     """The parameters cell of a notebook: every parameter with its type, quick value and help
     (the tests check each notebook's cell against this)."""
     values = resolve(name, "quick")
-    lines = ['profile: str = "quick"  # smoke, quick or paper; a parameter left at its quick '
-             'value below takes the profile value']
+    lines = ['profile: str = "quick"  # smoke, quick, reference or paper; a parameter left at '
+             'its quick value below takes the profile value']
     for p in get_spec(name).params:  # papermill parses the comments: no quotes or equals signs
         text = p.help.replace("'", "").replace("=", "is")
         lines.append(f"{p.name}: {p.type} = {values[p.name]!r}  # {text}")

@@ -20,9 +20,11 @@ def sweep_tasks(*, learners=(), kernels=(), N_values, m, seeds: int,
 
 
 def make_job(target, task: tuple, *, is_learner: bool, store: ResultStore, n_val: int,
-             n_test: int, lrs, weight_decays, epochs: int, ridges, device) -> dict:
-    """A task with everything `run_task` needs, as plain picklable values."""
-    return {"task": task, "is_learner": is_learner, "target": target, "cache": str(store.root),
+             n_test: int, lrs, weight_decays, epochs: int, ridges, device,
+             protocol: dict | None = None) -> dict:
+    """A task with everything `run_task` needs, as plain picklable values. `protocol`: the
+    networks' training options beyond the grid (train_grid's `decay`, `early_stopping`)."""
+    return {"task": task, "protocol": dict(protocol or {}), "is_learner": is_learner, "target": target, "cache": str(store.root),
             "n_val": n_val, "n_test": n_test, "lrs": list(lrs),
             "weight_decays": list(weight_decays), "epochs": epochs, "ridges": list(ridges),
             "device": device}
@@ -38,7 +40,7 @@ def run_task(job: dict) -> pd.DataFrame:
         return train_grid(target, name, N=N, m=m, lrs=job["lrs"],
                           weight_decays=job["weight_decays"], seeds=[seed],
                           epochs=job["epochs"], data=data, device=job["device"], store=store,
-                          progress=False)
+                          progress=False, **job.get("protocol", {}))
     return fit_kernel(target, name, N=N, m=m, seeds=[seed], ridges=job["ridges"], data=data,
                       device=job["device"], store=store)
 
@@ -46,11 +48,13 @@ def run_task(job: dict) -> pd.DataFrame:
 def sweep(target, *, learners=(), kernels=(), N_values, m, seeds: int, epochs: int, lrs,
           weight_decays, n_val: int, n_test: int, ridges, device="auto", store=None,
           progress: bool | None = None, extra_columns: dict | None = None,
-          kernel_N_max: int | None = None, executor=None) -> pd.DataFrame:
+          kernel_N_max: int | None = None, executor=None, decay: str = "displacement",
+          early_stopping: bool = False) -> pd.DataFrame:
     """Every learner (trained by SGD over the lr x weight-decay grid) and every kernel (ridge
     path) at every N and width m (an int or a list), for seeds 0..seeds-1 (the seed draws the
     data, the network's initialisation and its data order). Kernels are skipped above
-    `kernel_N_max` (their cost grows like N^3).
+    `kernel_N_max` (their cost grows like N^3). `decay` and `early_stopping` choose the
+    networks' protocol (see train_grid).
 
     Tasks run on `executor` (default: $HL_EXECUTOR, else in this process; see
     hlcore.executors) and share the result cache. Returns all rows, with the configurations
@@ -64,7 +68,9 @@ def sweep(target, *, learners=(), kernels=(), N_values, m, seeds: int, epochs: i
                         seeds=seeds, kernel_N_max=kernel_N_max)
     jobs = [make_job(target, t, is_learner=t[3] in learners, store=store, n_val=n_val,
                      n_test=n_test, lrs=lrs, weight_decays=weight_decays, epochs=epochs,
-                     ridges=ridges, device=device) for t in tasks]
+                     ridges=ridges, device=device,
+                     protocol={"decay": decay, "early_stopping": early_stopping})
+            for t in tasks]
     tables = executor.map(run_task, jobs, progress=not _quiet() if progress is None else progress,
                           describe=lambda j: "{3} N={1} m={2} seed={0}".format(*j["task"]))
     table = mark_selected(pd.concat(tables, ignore_index=True))

@@ -132,7 +132,7 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
                   batch_size: int = 50, momentum: float = 0.9, progress: bool | None = None,
                   callback=None, loss_reduction: str = "mean",
                   decay: str = "displacement", lr_drop: bool = True,
-                  engine: str = "auto") -> dict:
+                  engine: str = "auto", eval_every: int = 0, eval_sets: dict | None = None) -> dict:
     """Train the B networks of `model` in place, configuration b with lrs[b], weight_decays[b]
     and data order drawn from model.seeds[b]. Returns per-configuration tensors: `diverged`,
     `loss_history` (epochs, B) and `seconds`.
@@ -141,12 +141,19 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
     `lr_drop=False` keeps the learning rate constant (a control, not the paper's protocol).
     `engine`: "fused" (hlcore.fused's hand-written step: 2layer, 3layer, 3resnet and the
     learners registered with FusedStep.register), "autograd" (the reference), or "auto"
-    (fused where it applies)."""
+    (fused where it applies).
+
+    `eval_every` > 0 with `eval_sets` ({name: (x, y)}) records each set's squared error every
+    `eval_every` epochs and after the last one, all configurations in one batched pass (about
+    1-2 % of the training time at 32 checkpoints): `curve_epochs` (n,) and `curves` {name:
+    (n, B) float64}, NaN for a configuration that has diverged."""
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
     check_choice("loss_reduction", loss_reduction, LOSS_REDUCTIONS)
     check_choice("decay", decay, DECAYS)
     check_choice("engine", engine, ENGINES)
+    if eval_every < 0 or (eval_every and not eval_sets):
+        raise ValueError("eval_every must be >= 0, and > 0 needs eval_sets")
     fused = FusedStep(model) if engine != "autograd" and FusedStep.supports(model) else None
     if engine == "fused" and fused is None:
         raise ValueError(f"engine='fused' has no step for {model.name} training "
@@ -169,6 +176,7 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
     N = data.N
     history = torch.zeros(epochs, B, dtype=torch.float64)
     show = (not _quiet()) if progress is None else progress
+    curve_epochs, curves = [], {name: [] for name in (eval_sets or {}) if eval_every}
     start = time.perf_counter()
     from tqdm import tqdm
     for epoch in tqdm(range(epochs), desc=f"{model.name} x{B}", disable=not show, leave=False):
@@ -207,10 +215,29 @@ def train_batched(model: Learner, data: Data, lrs, weight_decays, *, epochs: int
                 torch._foreach_addcmul_(params, bufs, [step_lr] * len(bufs), value=-1.0)
                 epoch_loss += loss_b.detach().double() * len(idx[0])
         history[epoch] = (epoch_loss / N).cpu()
+        if curves and ((epoch + 1) % eval_every == 0 or epoch == epochs - 1):
+            curve_epochs.append(epoch + 1)
+            for name, (x, y) in eval_sets.items():
+                err = squared_error(model, x, y).cpu()
+                curves[name].append(torch.where(alive.cpu(), err, math.nan))
         if callback is not None:
             callback(epoch, model)
-    return {"diverged": (~alive).cpu(), "loss_history": history,
-            "seconds": time.perf_counter() - start}
+    out = {"diverged": (~alive).cpu(), "loss_history": history,
+           "seconds": time.perf_counter() - start}
+    if curves:
+        out["curve_epochs"] = curve_epochs
+        out["curves"] = {name: torch.stack(v) for name, v in curves.items()}
+    return out
+
+
+def _early_stop(res: dict, b: int) -> dict:
+    """Configuration b's errors at its checkpoint with the lowest validation error."""
+    val = res["curves"]["val"][:, b]
+    i = int(torch.argmin(torch.nan_to_num(val, nan=math.inf)))
+    out = {f"{s}_error": float(c[i, b]) for s, c in res["curves"].items()}
+    return {**out, "stop_epoch": res["curve_epochs"][i],
+            "best_test_error_along": float(torch.nan_to_num(
+                res["curves"]["test"][:, b], nan=math.inf).min())}
 
 
 def grid_configs(seeds, lrs, weight_decays) -> list[tuple[int, float, float]]:
@@ -224,8 +251,16 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                data: Data | None = None, data_seed: int = 0, n_val: int = 2000,
                n_test: int = 10000, group_size: int | None = None, init: InitScales | None = None,
                device="auto", progress: bool | None = None, return_models: bool = False,
-               store=None, loss_reduction: str = "mean", decay: str = "displacement"):
+               store=None, loss_reduction: str = "mean", decay: str = "displacement",
+               early_stopping: bool = False, eval_every: int | None = None):
     """Train `learner` on `target` for every (seed, lr, weight decay) of the grid.
+
+    `early_stopping` (our reading of the paper's "best in terms of testing accuracy", made
+    honest): train, validation and test errors are recorded every `eval_every` epochs (default
+    epochs // 32) and after the last; each configuration reports them at the checkpoint with
+    the lowest validation error (`stop_epoch`, earliest on ties), its final errors as
+    `final_*_error`, and the lowest test error along training as `best_test_error_along` (the
+    paper's test-set rule, read one step further). Without it, the final model is reported.
 
     Configurations are trained in batched groups of `group_size` (default: the whole grid).
     With a `store` (hlcore.store.ResultStore), finished configurations are read from it and
@@ -252,6 +287,11 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
             "init": None if init is None else vars(init)}
     if (loss_reduction, decay) != ("mean", "displacement"):  # the defaults keep their keys
         spec.update(loss_reduction=loss_reduction, decay=decay)
+    if early_stopping:
+        eval_every = eval_every or max(1, epochs // 32)
+        check_positive_int("eval_every", eval_every)
+        spec.update(early_stopping=True, eval_every=eval_every)
+    splits = ("train", "val", "test")
     config_spec = lambda c: {**spec, "seed": c[0], "lr": c[1], "weight_decay": c[2]}  # noqa: E731
     done = {}
     if store is not None:
@@ -266,14 +306,18 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
         group = todo[g:g + group_size]
         model = make_learner(learner, target.d, target.k, m, [c[0] for c in group],
                              init=init, device=dev)
+        sets = {s: (getattr(data, "x_" + s), getattr(data, "y_" + s)) for s in splits}
         res = train_batched(model, data, [c[1] for c in group], [c[2] for c in group],
                             epochs=epochs, batch_size=batch_size, momentum=momentum,
-                            progress=progress, loss_reduction=loss_reduction, decay=decay)
-        errors = {split: squared_error(model, getattr(data, "x_" + split),
-                                       getattr(data, "y_" + split)).cpu()
-                  for split in ("train", "val", "test")}
+                            progress=progress, loss_reduction=loss_reduction, decay=decay,
+                            eval_every=eval_every if early_stopping else 0, eval_sets=sets)
+        if early_stopping:
+            errors = {s: res["curves"][s][-1] for s in splits}
+        else:
+            errors = {s: squared_error(model, *sets[s]).cpu() for s in splits}
         for b, (seed, lr, wd) in enumerate(group):
             div = bool(res["diverged"][b])
+            stopped = _early_stop(res, b) if early_stopping and not div else {}
             done[group[b]] = row = {
                 **target.params(), "learner": learner, "fit": "sgd", "N": N, "m": m,
                 "seed": seed, "data_seed": data.seed, "lr": lr, "weight_decay": wd,
@@ -283,6 +327,11 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                 "final_train_loss": float(res["loss_history"][-1, b]),
                 "diverged": div, "seconds": res["seconds"] / len(group),
                 "group_seconds": res["seconds"], "group_size": len(group)}
+            if early_stopping:
+                row.update({f"final_{s}_error": row[f"{s}_error"] for s in splits},
+                           stop_epoch=math.nan, best_test_error_along=math.nan,
+                           eval_every=eval_every)
+                row.update(stopped)
             if store is not None:
                 store.put(config_spec(group[b]), [row])
             row["cached"] = False
@@ -316,3 +365,37 @@ def mark_selected(table: pd.DataFrame, **kwargs) -> pd.DataFrame:
         out[col] = False
         out.iloc[chosen.to_numpy(), out.columns.get_loc(col)] = True
     return out
+
+
+def grid_edges(table: pd.DataFrame, by: str = "val_error", group=SELECT_GROUP) -> pd.DataFrame:
+    """The chosen configurations (by `by`) whose learning rate or weight decay sits at an edge of
+    the grid it was chosen from, where a better value may lie outside it: the largest value
+    tried, or the smallest (a weight decay of 0 is no edge: nothing lies below it). A value
+    with a larger one tried is interior on that side, whether the larger one diverged or not
+    (a diverging neighbour bounds the search too). One row per (group, parameter, side)."""
+    if table.empty or "lr" not in table.columns:
+        return pd.DataFrame(columns=["learner", "parameter", "value", "side", "where"])
+    sgd = table[table.get("fit", "sgd") == "sgd"] if "fit" in table.columns else table
+    keys = [c for c in group if c in sgd.columns]
+    rows = []
+    for _, g in sgd.groupby(keys, sort=True, dropna=False):
+        chosen = select(g, by=by, group=keys)
+        if chosen.empty:
+            continue
+        c = chosen.iloc[0]
+        where = ", ".join(f"{k}={c[k]}" for k in ("N", "m", "seed") if k in c.index)
+        for param in ("lr", "weight_decay"):
+            values = sorted(g[param].unique())
+            v = c[param]
+            if len(values) == 1 and not (param == "weight_decay" and v == 0):
+                rows.append({"learner": c["learner"], "parameter": param, "value": v,
+                             "side": "only value", "where": where})
+            if len(values) == 1:
+                continue
+            if v == values[-1]:
+                rows.append({"learner": c["learner"], "parameter": param, "value": v,
+                             "side": "top", "where": where})
+            elif v == values[0] and not (param == "weight_decay" and v == 0):
+                rows.append({"learner": c["learner"], "parameter": param, "value": v,
+                             "side": "bottom", "where": where})
+    return pd.DataFrame(rows, columns=["learner", "parameter", "value", "side", "where"])

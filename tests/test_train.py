@@ -164,3 +164,80 @@ def test_printed_initialisation_mean_one():
     assert abs(net.V0[..., -1].mean().item()) < 0.05 and abs(net.W0.mean().item()) < 0.05
     with pytest.raises(ValueError, match="unknown decay 'all'"):
         train_grid(TARGET, "3resnet", lrs=[0.1], weight_decays=[0.0], decay="all", **KW)
+
+
+def test_early_stopping_reports_the_checkpoint_with_the_lowest_validation_error():
+    """Against an independent record: a callback evaluating every epoch of the same run."""
+    kw = {**KW, "epochs": 6}
+    lrs, wds = [0.05, 0.5], [0.0, 1e-3]
+    plain = train_grid(TARGET, "3resnet", lrs=lrs, weight_decays=wds, seeds=[1], **kw)
+    es = train_grid(TARGET, "3resnet", lrs=lrs, weight_decays=wds, seeds=[1],
+                    early_stopping=True, eval_every=2, **kw)
+    # the final model is the same with or without recording
+    for s in ("train", "val", "test"):
+        assert np.allclose(es[f"final_{s}_error"], plain[f"{s}_error"], rtol=1e-5)
+    data = Data.sample(TARGET, kw["N"], n_val=100, n_test=100, seed=0)
+    model = make_learner("3resnet", TARGET.d, TARGET.k, kw["m"], [1] * 4)
+    record = []
+
+    def every_epoch(epoch, model):
+        from hlcore.train import squared_error
+        record.append((epoch + 1, *(squared_error(model, getattr(data, "x_" + s),
+                                                  getattr(data, "y_" + s)).numpy()
+                                    for s in ("train", "val", "test"))))
+
+    configs = [(lr, wd) for lr in lrs for wd in wds]
+    train_batched(model, data, [c[0] for c in configs], [c[1] for c in configs],
+                  epochs=6, callback=every_epoch, progress=False)
+    checkpoints = [r for r in record if r[0] in (2, 4, 6)]
+    for b, row in es.iterrows():
+        vals = [r[2][b] for r in checkpoints]
+        i = int(np.argmin(vals))
+        assert row.stop_epoch == checkpoints[i][0]
+        assert row.val_error == pytest.approx(vals[i], rel=1e-5)
+        assert row.test_error == pytest.approx(checkpoints[i][3][b], rel=1e-5)
+        assert row.train_error == pytest.approx(checkpoints[i][1][b], rel=1e-5)
+        assert row.best_test_error_along == pytest.approx(
+            min(r[3][b] for r in checkpoints), rel=1e-5)
+        assert row.val_error <= row.final_val_error + 1e-9
+
+
+def test_early_stopping_marks_a_diverged_configuration():
+    es = train_grid(TARGET, "3resnet", lrs=[0.1, 1e4], weight_decays=[0.0], seeds=[0],
+                    early_stopping=True, **KW)
+    assert list(es["diverged"]) == [False, True]
+    assert np.isnan(es.loc[1, "test_error"]) and np.isnan(es.loc[1, "stop_epoch"])
+    assert select(es).iloc[0]["lr"] == 0.1
+
+
+def _grid_table(val, lrs=(0.1, 0.2, 0.5), wds=(0.0, 1e-3), diverged=()):
+    rows = [{"learner": "3resnet", "fit": "sgd", "N": 100, "m": 8, "seed": 0, "lr": lr,
+             "weight_decay": wd, "val_error": val(lr, wd), "test_error": val(lr, wd),
+             "diverged": (lr, wd) in diverged} for lr in lrs for wd in wds]
+    return pd.DataFrame(rows)
+
+
+def test_grid_edges():
+    from hlcore.train import grid_edges
+
+    # an interior optimum: no edge
+    assert grid_edges(_grid_table(lambda lr, wd: abs(lr - 0.2) + wd)).empty
+    # the largest learning rate: an edge at the top
+    e = grid_edges(_grid_table(lambda lr, wd: -lr + wd))
+    assert list(e[["parameter", "side"]].itertuples(index=False, name=None)) == [("lr", "top")]
+    # the largest value diverged everywhere: the one below it is bounded, no edge
+    e = grid_edges(_grid_table(lambda lr, wd: -lr + wd,
+                               diverged={(0.5, 0.0), (0.5, 1e-3)}))
+    assert e.empty
+    # the smallest learning rate and the largest weight decay
+    e = grid_edges(_grid_table(lambda lr, wd: lr - wd))
+    assert set(e[["parameter", "side"]].itertuples(index=False, name=None)) == {
+        ("lr", "bottom"), ("weight_decay", "top")}
+    # a weight decay of 0 at the bottom is no edge, a single learning rate is
+    e = grid_edges(_grid_table(lambda lr, wd: wd, lrs=(0.1,)))
+    assert list(e[["parameter", "side"]].itertuples(index=False, name=None)) == [
+        ("lr", "only value")]
+    # by the test error (the paper's rule) the choice, and so the edge, can differ
+    e = grid_edges(_grid_table(lambda lr, wd: abs(lr - 0.2) + wd).assign(
+        test_error=lambda t: -t["lr"]), by="test_error")
+    assert list(e["side"]) == ["top"]
