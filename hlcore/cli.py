@@ -12,6 +12,7 @@ with status 2, before anything runs or is written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -52,6 +53,11 @@ def _run(args) -> int:
 
     profiles.resolve(args.name, args.profile, **overrides)  # validate before any work
     _check_memory(args.name, args.profile, overrides)
+    from .pipeline import check_cache_dir, check_out_dir
+    from .store import default_root
+
+    check_out_dir(args.out if args.out is not None else f"runs/{args.name}")
+    check_cache_dir(default_root())
     print(f"{args.name}: running ({args.profile} profile)" if args.force else
           f"{args.name}: checking the cache ({args.profile} profile)", flush=True)
     res = run_notebook(args.name, args.profile, overrides, out_dir=args.out, force=args.force)
@@ -85,9 +91,12 @@ def _check_memory(name: str, profile: str, overrides: dict) -> None:
         big = max(nets, key=lambda t: t.memory())
         free = available_memory()
         if big.memory() > 0.8 * free:
-            raise MemoryError(f"training {big.learner} at width m={big.m} ({big.configs} "
-                              f"configurations batched) needs about {big.memory() / 2**30:.1f} "
-                              f"GiB; {free / 2**30:.1f} GiB is free here")
+            fit = big.largest_fitting(0.8 * free)
+            hint = (f"; the largest {fit[0]} that fits is {fit[0]}={fit[1]:,d}" if fit else "")
+            raise MemoryError(f"training {big.learner} at N={big.N:,d}, width m={big.m:,d} "
+                              f"({big.configs} configurations batched) needs about "
+                              f"{big.memory() / 2**30:.1f} GiB; {free / 2**30:.1f} GiB is free "
+                              f"here{hint} (hl plan {name} --profile {profile} shows the cost)")
 
 
 def _book(args) -> int:
@@ -124,7 +133,7 @@ def _executor_options(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .profiles import PROFILES
+    from .profiles import PROFILE_HELP, PROFILES
 
     ap = argparse.ArgumentParser(prog="hl", description="Run the experiments of the hlcore book.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -132,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one notebook (cached) and write its outputs")
     run.add_argument("name")
-    run.add_argument("--profile", default="quick", choices=PROFILES)
+    run.add_argument("--profile", default="quick", choices=PROFILES, help=PROFILE_HELP)
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                      help="override a parameter (lists: 1,2,3 or [1, 2, 3])")
     run.add_argument("--out", default=None, help="output folder (default runs/NAME)")
@@ -142,12 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plan", help="what a run will cost, before running it")
     pl.add_argument("name")
-    pl.add_argument("--profile", default="quick", choices=PROFILES)
+    pl.add_argument("--profile", default="quick", choices=PROFILES, help=PROFILE_HELP)
     pl.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"))
     pl.set_defaults(func=_plan)
 
     book = sub.add_parser("book", help="run what is out of date and build the book")
-    book.add_argument("--profile", default="quick", choices=PROFILES)
+    book.add_argument("--profile", default="quick", choices=PROFILES, help=PROFILE_HELP)
     book.add_argument("--only", nargs="+", default=None, metavar="NAME")
     book.add_argument("--force", action="store_true")
     book.add_argument("--path-output", default=None, help="where _build/ goes (default: the "
@@ -174,10 +183,18 @@ def main(argv=None) -> int:
     except (ValueError, PipelineError, MemoryError) as e:
         print(f"hl: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a folder that cannot be written, a full disk
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"hl: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("hl: interrupted; finished results are cached and the next run resumes from them",
-              file=sys.stderr)
-        return 130
+              file=sys.stderr, flush=True)
+        # papermill has shut the kernel down by now; exit at once, so that the interpreter's
+        # shutdown does not print the interrupted notebook's pending asyncio tasks (dozens of
+        # lines of traceback with terminal colour codes)
+        sys.stdout.flush()
+        os._exit(130)
 
 
 if __name__ == "__main__":

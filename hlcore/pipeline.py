@@ -88,15 +88,76 @@ def run_key(name: str, params: dict) -> str:
                    "versions": package_versions()})[:20]
 
 
-def _copy_tree_atomic(src: Path, dst: Path) -> None:
-    """Replace dst by a copy of src; dst is never left half-written."""
-    tmp = dst.with_name(f".{dst.name}.tmp-{uuid.uuid4().hex[:8]}")
-    shutil.copytree(src, tmp)
-    old = dst.with_name(f".{dst.name}.old-{uuid.uuid4().hex[:8]}")
-    if dst.exists():
-        os.replace(dst, old)
-    os.replace(tmp, dst)
-    shutil.rmtree(old, ignore_errors=True)
+def _is_run_folder(folder: Path) -> bool:
+    """Whether `folder` holds a previous hl run's outputs (its run.json says so)."""
+    try:
+        run = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(run, dict) and "notebook" in run and "key" in run
+
+
+def _can_create(folder: Path) -> bool:
+    """Whether a file can be created in `folder`, tried for real: permission bits do not show
+    a read-only file system, and root passes every permission check."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hl-probe-")
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(tmp)
+    return True
+
+
+def _writable(path: Path) -> Path:
+    """The nearest existing folder at or above `path`, if this process can create in it."""
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not _can_create(probe):
+        raise PipelineError(f"cannot write to {probe}: choose another folder (nothing was "
+                            f"written)")
+    return probe
+
+
+def check_out_dir(out: Path | str) -> Path:
+    """The output folder, resolved, if a run may write there: a missing folder, an empty one,
+    or a previous run's (recognised by its run.json). Anything else (a file, a folder with
+    other files in it: a home folder, a project) is refused before any work, with one line."""
+    given = Path(out).expanduser()
+    path = given.resolve()
+    if path.exists() and not path.is_dir():
+        raise PipelineError(f"--out {given} is a file, not a folder; nothing was written")
+    if path.is_dir() and any(path.iterdir()) and not _is_run_folder(path):
+        raise PipelineError(f"--out {given} holds files that no hl run wrote; choose a new or "
+                            f"empty folder (nothing was written)")
+    _writable(path)
+    return path
+
+
+def _publish(src: Path, dst: Path) -> None:
+    """Copy a finished run's files into dst, each atomically (temporary file, then rename).
+    Only files a run writes are replaced or removed: those of the new run, and the outputs
+    the previous run's run.json lists; anything else in dst is left alone."""
+    dst = check_out_dir(dst)
+    old = []
+    if (dst / "run.json").exists():
+        try:
+            old = json.loads((dst / "run.json").read_text()).get("outputs", [])
+        except (OSError, ValueError, AttributeError):
+            old = []
+    dst.mkdir(parents=True, exist_ok=True)
+    new = sorted(p.name for p in src.iterdir() if p.is_file())
+    for name in [n for n in new if n != "run.json"] + ["run.json"]:  # run.json last
+        tmp = dst / f".{name}.tmp-{uuid.uuid4().hex[:8]}"
+        shutil.copy2(src / name, tmp)
+        os.replace(tmp, dst / name)
+    for name in set(old) - set(new):
+        stale = dst / Path(name).name  # a bare file name: never outside dst
+        if stale.is_file():
+            stale.unlink()
 
 
 def _tidy_executed(path: Path) -> None:
@@ -145,6 +206,19 @@ def _kernel_manager_class():
             kwargs.setdefault("ip", str(Path(tempfile.mkdtemp(prefix="hl-kernel-")) / "k"))
             super().__init__(**kwargs)
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # The kernel's own log (not the notebook's output, which papermill records) goes to
+            # a file in the cache: an interrupted run must not print the kernel's complaints
+            # about its closed sockets into the reader's terminal.
+            log = default_root() / "kernel.log"
+            kw["stderr"] = open(log, "a")  # noqa: SIM115 - the kernel process holds it
+            try:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                kw["stderr"].close()
+
+        _launch_kernel = _async_launch_kernel
+
     return IPCKernelManager
 
 
@@ -159,11 +233,12 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     key = run_key(name, params)
     root = default_root()
     final = root / "runs" / f"{name}-{key}"
-    out = Path(out_dir) if out_dir is not None else Path("runs") / name
+    out = check_out_dir(out_dir if out_dir is not None else Path("runs") / name)
+    check_cache_dir(root)
     if final.exists() and not force:
         why = _damage(final, name)
         if why is None:
-            _copy_tree_atomic(final, out)
+            _publish(final, out)
             return {"status": "cached", "key": key, "out_dir": str(out), "seconds": 0.0}
         discard_damaged(final, why)
     tmp = root / "tmp" / f"{name}-{key}-{uuid.uuid4().hex[:8]}"
@@ -192,7 +267,9 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
                "package_versions": package_versions(), "python": platform.python_version(),
                "start": started.isoformat(), "end": datetime.now(timezone.utc).isoformat(),
                "duration_seconds": round(seconds, 2), "host": socket.gethostname(),
-               "platform": platform.platform()}
+               "platform": platform.platform(), **git_commit(),
+               "outputs": sorted([p.name for p in tmp.iterdir() if p.is_file()]
+                                 + ["run.json"])}
         (tmp / "run.json").write_text(json.dumps(run, indent=2))
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():  # --force: replace the old run
@@ -201,8 +278,34 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _copy_tree_atomic(final, out)
+    _publish(final, out)
     return {"status": "done", "key": key, "out_dir": str(out), "seconds": seconds}
+
+
+def check_cache_dir(root: Path) -> None:
+    """Refuse, before any work, a cache folder this process cannot write."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise PipelineError(f"cannot create the cache folder {root} ({err.strerror}); set "
+                            f"HL_CACHE to a writable folder") from None
+    if not _can_create(root):
+        raise PipelineError(f"the cache folder {root} is not writable; set HL_CACHE to a "
+                            f"writable folder")
+
+
+def git_commit() -> dict:
+    """The commit the code ran from, and whether the tree had changes ({} outside git)."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "hlcore", "notebooks"],
+                               cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if sha.returncode != 0:
+        return {}
+    return {"commit": sha.stdout.strip(), "commit_dirty": bool(dirty.stdout.strip())}
 
 
 def cached_run(name: str, profile: str) -> Path | None:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import profiles
-from .kernels import max_kernel_n
+from .kernels import available_memory, max_kernel_n
 from .names import parse_kernel_name
 from .store import default_root
 from .sweep import sweep_tasks
@@ -75,11 +75,28 @@ class Task:
         return entries * per_entry + self.ridges * self.N**3 / 3
 
     def memory(self) -> float:
-        """Peak bytes: the kernel matrices (float64), or the batched weights (float32)."""
+        """Peak bytes: the kernel matrices (float64), or the batched weights (float32) with
+        the data (sampled in float64, then copied to float32)."""
         if self.kind == "kernel":
             return 8.0 * (2 * self.N**2 + self.n_eval * self.N)
         params = macs_per_sample(self.learner, self.d, self.k, self.m)
-        return 4.0 * self.configs * (4 * params + 50 * 4 * self.m)
+        data = 12.0 * (self.N + self.n_eval) * (self.d + 1 + self.k)
+        return 4.0 * self.configs * (4 * params + 50 * 4 * self.m) + data
+
+    def largest_fitting(self, memory: float) -> tuple[str, int] | None:
+        """The parameter that makes this training too large (m or N) and its largest value
+        whose memory fits in `memory` bytes; None if even the smallest does not fit."""
+        from dataclasses import replace
+
+        param = "m" if replace(self, N=1, n_eval=0).memory() > memory else "N"
+        lo, hi = 0, getattr(self, param)
+        while lo < hi:  # the largest value that fits, by bisection
+            mid = (lo + hi + 1) // 2
+            if replace(self, **{param: mid}).memory() <= memory:
+                lo = mid
+            else:
+                hi = mid - 1
+        return (param, lo) if lo > 0 else None
 
 
 def notebook_tasks(name: str, P: dict) -> list[Task]:
@@ -258,6 +275,8 @@ def plan(name: str, profile: str = "quick", overrides: dict | None = None,
         "sample_passes": sum(t.configs * t.N * t.epochs for t in train),
         "flops": sum(t.flops() for t in tasks),
         "peak_memory_bytes": max((t.memory() for t in tasks), default=0.0),
+        "memory_here_bytes": available_memory(),
+        "too_large": _too_large(train, 0.8 * available_memory()),
         "largest_kernel_N": largest.N if largest else 0,
         "max_kernel_N_here": max_kernel_n(largest.n_eval if largest else 0),
         "seconds_here": sum(estimate_seconds(t, c) for t in tasks),
@@ -266,6 +285,22 @@ def plan(name: str, profile: str = "quick", overrides: dict | None = None,
         # a search stops as soon as the threshold is reached: its plan counts every N
         "upper_bound": name == "sample-gap",
     }
+
+
+def _too_large(train: list[Task], memory: float) -> list[str]:
+    """Per learner, the trainings whose memory exceeds `memory` bytes: how many, the smallest
+    of them, and the largest width (or N) that would fit."""
+    out = []
+    for learner in dict.fromkeys(t.learner for t in train):
+        bad = sorted((t for t in train if t.learner == learner and t.memory() > memory),
+                     key=lambda t: t.memory())
+        if bad:
+            t = bad[0]
+            fit = t.largest_fitting(memory)
+            out.append(f"{learner}: {len(bad)} training(s) from N={t.N}, m={t.m} "
+                       f"({t.memory() / 2**30:.1f} GiB)"
+                       + (f"; fits up to {fit[0]}={fit[1]:,d}" if fit else ""))
+    return out
 
 
 def _human(seconds: float) -> str:
@@ -284,7 +319,10 @@ def format_plan(p: dict) -> str:
         f"  kernel fits         {p['kernel_fits']:>12,d}  ({p['ridge_solves']} ridge solves)",
         f"  sample passes       {p['sample_passes']:>12,d}",
         f"  floating-point work {p['flops']:>12.3g}  flop",
-        f"  peak memory         {p['peak_memory_bytes'] / 2**30:>12.2f}  GiB",
+        f"  peak memory         {p['peak_memory_bytes'] / 2**30:>12.2f}  GiB  (this machine "
+        f"has {p.get('memory_here_bytes', 0) / 2**30:.1f} GiB free"
+        + ("; TOO LARGE)" if p.get("too_large") else ")"),
+        *[f"    cannot fit: {line}" for line in p.get("too_large", [])],
         f"  largest kernel N    {p['largest_kernel_N']:>12,d}  (this machine fits N <= "
         f"{p['max_kernel_N_here']:,d}{'' if fits else ': TOO LARGE'})",
         f"  estimated time here {_human(p['seconds_here']):>12}  (calibrated on this machine"

@@ -540,6 +540,12 @@ def resolve(name: str, profile: str = "quick", **overrides) -> dict:
                          f"{params['N_values']}: no kernel would be fitted to compare with")
     if shape:  # the target checks what one parameter alone cannot (d even, k * f_degree <= d)
         page_target(params, target)
+    if params.get("device") == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError("device 'cuda': no CUDA GPU is available here (a CPU build of "
+                             "PyTorch, or no GPU); use 'auto' or 'cpu'")
     return {"profile": profile, **{p.name: params[p.name] for p in spec.params}}
 
 

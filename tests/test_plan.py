@@ -53,5 +53,5 @@ def test_run_refuses_a_network_that_cannot_fit(capsys, tmp_path):
                "-p", "learners", "3layer"])
     assert code == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "GiB" in err and "m=100000" in err
+    assert len(err.splitlines()) == 1 and "GiB" in err and "m=100,000" in err
     assert not (tmp_path / "o").exists()
