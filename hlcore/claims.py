@@ -556,6 +556,11 @@ def present(verdict: Verdict, out_dir=".") -> pd.DataFrame:
     return verdict.clause_table()
 
 
+def present_table(verdict: Verdict) -> pd.DataFrame:
+    """The clause table of a verdict, for display without saving it."""
+    return verdict.clause_table()
+
+
 def load(path) -> dict:
     """A verdict saved by `Verdict.save` (the JSON a page writes as verdict.json)."""
     from pathlib import Path
@@ -591,6 +596,36 @@ def report_markdown(verdicts: dict) -> str:
             out += [f"Note: {_md(note)}", ""]
         out += [f"[The page]({_page_link(page)}) has the figure and the data.", ""]
     return "\n".join(out)
+
+
+#: Each claim page: the paper's figure it checks (or what stands in for one), in report order.
+CLAIM_FIGURES = {
+    "separation": "v3 headline figure (Experiment 1)",
+    "width": "v2 Figure 2(a)",
+    "sensitivity": "v2 Figure 2(b)",
+    "frobenius": "v2 Figures 1 and 3",
+    "sample-gap": "Theorem 2 (no experiment in the paper)",
+    "hierarchy": "Section 2.1 (a remark, no experiment)",
+}
+
+
+def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../notebooks/") -> str:
+    """The book's scorecard: one row per claim page, with the paper's figure, the verdict at
+    the paper's budget (the committed reference run, judged now), its key number beside the
+    paper's, and the verdict of this build's own (quick) run. `quick` and `reference`: page ->
+    saved verdict dict (reference ones carry a `key`); a missing one is said, not skipped."""
+    lines = ["| claim | the paper's | at the paper's budget | key number (reference run) "
+             "| this build's run | page |", "|---|---|---|---|---|---|"]
+    for page, figure in CLAIM_FIGURES.items():
+        q, r = quick.get(page), reference.get(page)
+        ref = _md(r["summary"]) if r else "no reference run yet"
+        key = _md(r.get("key", "")) if r else ""
+        mine = _md(q["summary"]) if q else "not run"
+        if q and q.get("budget", {}).get("epochs") is not None:
+            mine += f" ({q['budget']['epochs']} epochs)"
+        lines.append(f"| {page} | {_md(figure)} | **{ref}** | {key} | {mine} | "
+                     f"[{page}]({link_prefix}{page}.ipynb) |")
+    return "\n".join(lines)
 
 
 def _md(text) -> str:

@@ -84,8 +84,12 @@ def code_cells(name: str) -> list[str]:
 
 
 def run_key(name: str, params: dict) -> str:
+    """The key of a run: its code cells, parameters, hlcore's source, key package versions and
+    the page's committed reference run (which the page shows beside its own)."""
+    from .pages import reference_digest
+
     return digest({"code": code_cells(name), "params": params, "hlcore": source_hash(),
-                   "versions": package_versions()})[:20]
+                   "versions": package_versions(), "reference": reference_digest(name)})[:20]
 
 
 def _is_run_folder(folder: Path) -> bool:
@@ -364,7 +368,7 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Pat
                         ignore=shutil.ignore_patterns("*.ipynb"))
         if (folder / "run.json").exists():  # a real run, not a placeholder
             nbformat.write(book_page(name, nbformat.read(page, as_version=4), folder), page)
-    write_report(stage / "book" / "report.md", runs)
+    write_report(stage / "book" / "report.md", runs, intro=stage / "book" / "intro.md")
     return stage, placeholders
 
 
@@ -428,24 +432,38 @@ def provenance_markdown(name: str, folder: Path) -> str:
 
 
 REPORT_MARKER = "<!-- hl book inserts the claims here -->"
+SCORECARD_MARKER = "<!-- hl book inserts the scorecard here -->"
 
 
-def write_report(path: Path, runs: dict) -> None:
-    """Insert every page's verdict (its verdict.json, made by hlcore.claims) into the report at
-    the marker; a page without one (a placeholder) is listed as not run."""
+def _insert(path: Path, marker: str, text: str) -> None:
+    page = path.read_text()
+    if marker not in page:
+        raise PipelineError(f"{path} lacks the marker {marker!r}")
+    path.write_text(page.replace(marker, text))
+
+
+def write_report(path: Path, runs: dict, intro: Path | None = None) -> None:
+    """Insert the scorecard (quick and reference verdicts) and every page's verdict (its
+    verdict.json, made by hlcore.claims) into the report at its markers, and the scorecard
+    into the introduction; a page without a verdict (a placeholder) is listed as not run."""
     from . import claims
 
-    verdicts = {name: claims.load(folder / "verdict.json") for name, folder in runs.items()
-                if (folder / "verdict.json").exists()}
+    def saved(file):
+        return {name: claims.load(folder / file) for name, folder in runs.items()
+                if (folder / file).exists()}
+
+    verdicts, references = saved("verdict.json"), saved("reference_verdict.json")
     missing = [name for name in runs if name not in verdicts
                and name in CLAIM_PAGES]
     text = claims.report_markdown(verdicts)
     if missing:
         text += "\n" + "\n".join(f"* `{name}`: not run in this profile yet" for name in missing)
-    page = path.read_text()
-    if REPORT_MARKER not in page:
-        raise PipelineError(f"{path} lacks the marker {REPORT_MARKER!r}")
-    path.write_text(page.replace(REPORT_MARKER, text))
+    _insert(path, REPORT_MARKER, text)
+    card = claims.scorecard_markdown(verdicts, references)
+    _insert(path, SCORECARD_MARKER, card)
+    if intro is not None:
+        _insert(intro, SCORECARD_MARKER, claims.scorecard_markdown(
+            verdicts, references, link_prefix="../notebooks/"))
 
 
 #: The pages that check a claim of the paper (the others study something around them).

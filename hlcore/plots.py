@@ -111,6 +111,12 @@ def error_curves(data, x: str, threshold: float | None = None, ax=None, *, y: st
     return ax
 
 
+def legend_outside(ax, **kwargs):
+    """The legend to the right of the axes, off the data (the figure widens to hold it)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=7.5,
+              frameon=False, **kwargs)
+
+
 def load_reference(name: str):
     """The paper's published points (hlcore/reference/NAME.csv) as a DataFrame."""
     import pandas as pd

@@ -269,13 +269,25 @@ def test_report_is_built_from_the_pages_verdicts(tmp_path):
                           "test_error": [0.3, 0.9, 1.6]})
     claims.width(table, 0.72, claims.Budget(epochs=800, grid="g", seeds=1)).save(
         runs["width"] / "verdict.json")
-    report = tmp_path / "report.md"
-    report.write_text("intro\n\n" + pipeline.REPORT_MARKER + "\n")
-    pipeline.write_report(report, runs)
+    ref = claims.width(table.assign(test_error=[0.8, 0.9, 1.6]), 0.72,
+                       claims.Budget(epochs=800, grid="g", seeds=3)).to_dict()
+    (runs["width"] / "reference_verdict.json").write_text(json.dumps({**ref, "key": "K1"}))
+    report, intro = tmp_path / "report.md", tmp_path / "intro.md"
+    report.write_text(f"{pipeline.SCORECARD_MARKER}\n\nintro\n\n{pipeline.REPORT_MARKER}\n")
+    intro.write_text(f"hello\n{pipeline.SCORECARD_MARKER}\n")
+    pipeline.write_report(report, runs, intro=intro)
     text = report.read_text()
     assert "**Verdict: reproduced**" in text and "| epochs | 800 | 800 |" in text
     assert "`hierarchy`: not run in this profile yet" in text
-    assert pipeline.REPORT_MARKER not in text
+    assert pipeline.REPORT_MARKER not in text and pipeline.SCORECARD_MARKER not in text
+    # the scorecard opens the report: a row per claim, the reference verdict beside this run's
+    card = text.split("\n\nintro")[0].splitlines()
+    rows = {line.split("|")[1].strip(): line for line in card[2:]}
+    assert set(rows) == set(claims.CLAIM_FIGURES)
+    assert "**partly reproduced" in rows["width"] and "K1" in rows["width"]
+    assert "| reproduced (800 epochs) |" in rows["width"]
+    assert "no reference run yet" in rows["hierarchy"] and "not run" in rows["hierarchy"]
+    assert intro.read_text().count("| width |") == 1
 
 
 def test_odd_widths_are_refused_where_the_help_says_even(capsys, tmp_path):

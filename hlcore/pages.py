@@ -1,0 +1,168 @@
+"""What a page shows and concludes, as functions of its saved tables.
+
+A page's figure and verdict are drawn and decided by the functions here, from the tables the
+page saves as CSV (`plots.save_figure`, `plots.save_table`) and its resolved parameters. The
+same code serves a fresh run (tables in memory) and a committed reference run
+(`results/reference/NAME/`: the CSVs and run.json), so a later fix of a claim check re-judges
+the reference runs at the next build, without retraining.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import claims, plots, profiles
+from .store import COMPUTE_MODULES, source_hash
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = REPO_ROOT / "results" / "reference"
+
+
+def _chosen(table: pd.DataFrame, rule: str = "val") -> pd.DataFrame:
+    col = f"selected_{rule}"
+    return table[table[col].astype(bool)].reset_index(drop=True)
+
+
+# --- width: v2 Figure 2(a) -------------------------------------------------------------------
+
+def width_verdict(T: dict, P: dict) -> claims.Verdict:
+    table = T["width_grid"]
+    return claims.width(_chosen(table), profiles.page_target(P).threshold,
+                        claims.Budget.of(P, table))
+
+
+def width_figure(T: dict, P: dict, title: str = ""):
+    table = T["width_grid"]
+    target = profiles.page_target(P)
+    chosen = _chosen(table)
+    ax = plots.error_curves(chosen, "m", target.threshold)
+    plots.overlay_paper(ax, plots.load_reference("v2_fig2a_width_sweep"), x="m",
+                        keep=set(chosen["learner"]))
+    ax.set_xlabel("network width m")
+    ax.set_title(title or f"{P['target']}: N={P['N']}, k={target.k}, alpha={target.alpha}")
+    plots.legend_outside(ax)
+    return ax.figure
+
+
+def width_key(T: dict, P: dict, m: int = 200) -> str:
+    """The ResNet's mean error at m = 200 (or the nearest width run) beside the paper's."""
+    chosen = _chosen(T["width_grid"])
+    res = chosen[chosen["learner"] == "3resnet"]
+    if res.empty:
+        return "no ResNet rows"
+    m = min(res["m"].unique(), key=lambda w: abs(w - m))
+    paper = plots.load_reference("v2_fig2a_width_sweep")
+    ref = paper[(paper["learner"] == "3resnet") & (paper["m"] == m)]["test_error"]
+    ours = res[res["m"] == m]["test_error"].mean()
+    theirs = f"{ref.iloc[0]:.3f}" if len(ref) else "not published"
+    return f"3resnet at m = {m}: {ours:.3f} (paper {theirs})"
+
+
+PAGES = {
+    "width": dict(verdict=width_verdict, figure=width_figure, key=width_key,
+                  figure_ref="v2 Fig. 2(a)"),
+}
+
+
+# --- reference runs --------------------------------------------------------------------------
+
+def load_tables(folder: Path | str) -> dict:
+    """Every CSV of a run folder, by file stem."""
+    return {p.stem: pd.read_csv(p) for p in sorted(Path(folder).glob("*.csv"))}
+
+
+@dataclass
+class ReferenceRun:
+    """A committed run of a page at the paper's budget."""
+
+    name: str
+    folder: Path
+    run: dict
+
+    @property
+    def P(self) -> dict:
+        return self.run["parameters"]
+
+    @property
+    def tables(self) -> dict:
+        return load_tables(self.folder)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the code that computes results (hlcore's training, targets and kernels)
+        differs between the committed run and this build."""
+        recorded = self.run.get("compute_hash")
+        return recorded is not None and recorded != source_hash(COMPUTE_MODULES)
+
+    def provenance(self) -> str:
+        r = self.run
+        hours = r.get("duration_seconds", 0) / 3600
+        line = (f"Run on {r.get('start', '?')[:10]} at commit `{r.get('commit', '?')[:10]}`, "
+                f"{hours:.1f} h on {r.get('machine', r.get('platform', '?'))} "
+                f"(profile `{r.get('profile')}`: {P_budget(self.P)}).")
+        if self.stale:
+            line += (" **Warning:** the code that computes results (hlcore's "
+                     f"{', '.join(COMPUTE_MODULES)}) has changed since this run; its tables "
+                     "are re-judged by the current checks, but a re-run could give other "
+                     "numbers.")
+        return line
+
+
+def P_budget(P: dict) -> str:
+    parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
+             f"{P['seeds']} seeds" if "seeds" in P else None,
+             f"{len(P['lrs'])} x {len(P.get('weight_decays', [0]))} grid" if "lrs" in P else None]
+    return ", ".join(p for p in parts if p)
+
+
+def reference(name: str, root: Path | None = None) -> ReferenceRun | None:
+    """The committed reference run of page `name`, or None."""
+    folder = (root or REFERENCE_DIR) / name
+    if not (folder / "run.json").exists():
+        return None
+    return ReferenceRun(name, folder, json.loads((folder / "run.json").read_text()))
+
+
+def reference_digest(name: str, root: Path | None = None) -> str | None:
+    """A hash of the committed reference files of `name` (part of the page's run key, so a new
+    reference run re-builds the page)."""
+    from .store import digest
+
+    folder = (root or REFERENCE_DIR) / name
+    if not folder.is_dir():
+        return None
+    return digest({p.name: p.read_text() for p in sorted(folder.iterdir()) if p.is_file()})
+
+
+def show_reference(name: str, out_dir) -> claims.Verdict | None:
+    """The page's section "At the paper's budget": the committed run's provenance, its figure
+    drawn by the page's own code, and its verdict decided now by the current checks (saved as
+    reference_verdict.json beside the page's verdict.json, for the report)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+
+    ref = reference(name)
+    if ref is None:
+        display(Markdown(f"No reference run of this page is committed yet. It runs with "
+                         f"`hl run {name} --profile reference` (`hl plan {name} --profile "
+                         f"reference` gives its cost), and its CSVs and run.json go to "
+                         f"`results/reference/{name}/`."))
+        return None
+    page = PAGES[name]
+    T = ref.tables
+    verdict = page["verdict"](T, ref.P)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    d = verdict.to_dict()
+    d["key"] = page["key"](T, ref.P)
+    d["run"] = {k: ref.run.get(k) for k in ("start", "commit", "duration_seconds", "machine",
+                                           "profile")}
+    (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
+    display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
+                     f"{d['key']}.\n\n{ref.provenance()}"))
+    page["figure"](T, ref.P, title=f"reference run: {P_budget(ref.P)}")
+    plt.show()
+    display(claims.present_table(verdict))
+    return verdict
