@@ -18,9 +18,10 @@ seed); the thresholds and margins marked [ours] are our reading of words like "w
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,9 @@ INCONCLUSIVE = "inconclusive at this budget"
 VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, INCONCLUSIVE)
 
 #: How each clause responds to more training: "helps" (it says a network succeeds), "hurts"
-#: (it says a network fails or stays behind), "none" (kernels, solved exactly).
-TRAINING = ("helps", "hurts", "none")
+#: (it says a network fails or stays behind), "either" (a comparison of two networks that more
+#: training could move both ways), "none" (kernels, solved exactly).
+TRAINING = ("helps", "hurts", "either", "none")
 
 PAPER_EPOCHS = 800
 PAPER_GRID = "{1, 2, 5} x 10^-k for learning rate and weight decay"
@@ -46,16 +48,23 @@ class Clause:
     passed: bool
     detail: str
     training: str = "none"
+    #: False when the data cannot decide the clause at all (nothing to compare, or only
+    #: censored values): it stays open at any budget, and `passed` means nothing
+    judged: bool = True
 
     def __post_init__(self):
         if self.training not in TRAINING:
             raise ValueError(f"unknown training effect {self.training!r}; allowed: {TRAINING}")
-        self.passed = bool(self.passed)
+        self.passed = bool(self.passed) and self.judged
+        self.judged = bool(self.judged)
 
     def unsettled(self, below_budget: bool) -> bool:
-        """Whether more training could reverse this outcome (only below the paper's budget)."""
-        return below_budget and ((not self.passed and self.training == "helps")
-                                 or (self.passed and self.training == "hurts"))
+        """Whether more training (only below the paper's budget) or more data could reverse
+        this outcome."""
+        if not self.judged:
+            return True
+        return below_budget and ((not self.passed and self.training in ("helps", "either"))
+                                 or (self.passed and self.training in ("hurts", "either")))
 
 
 @dataclass
@@ -72,6 +81,8 @@ class Budget:
     paper_selection: str = PAPER_SELECTION
     #: chosen learning rates or weight decays at an edge of their grid (train.grid_edges)
     edges: list = field(default_factory=list)
+    #: what the paper's column means where it ran no experiment of its own
+    paper_note: str = ""
 
     @classmethod
     def of(cls, P: dict, table: pd.DataFrame | None = None, **kwargs) -> "Budget":
@@ -123,11 +134,17 @@ class Verdict:
         return [c.name for c in self.clauses if not c.passed]
 
     def summary(self) -> str:
-        """The verdict with the clauses it depends on, in one line."""
+        """The verdict with the clauses it depends on, in one line: what is open, and what is
+        settled beside it."""
         b = self.budget.short
         if self.verdict == INCONCLUSIVE:
-            return (f"{INCONCLUSIVE} (open: "
-                    f"{'; '.join(c.name for c in self.clauses if c.unsettled(b))})")
+            settled = [c.name for c in self.clauses if not c.passed and not c.unsettled(b)]
+            unjudged = [c.name for c in self.clauses if not c.judged]
+            open_ = [c.name for c in self.clauses if c.unsettled(b) and c.judged]
+            parts = ([f"open at this budget: {'; '.join(open_)}"] if open_ else []) + (
+                [f"cannot be judged from these data: {'; '.join(unjudged)}"] if unjudged
+                else []) + ([f"fails for good: {'; '.join(settled)}"] if settled else [])
+            return f"{INCONCLUSIVE} ({'. '.join(parts)})"
         if self.verdict == PARTLY:
             return f"{PARTLY} (fails: {'; '.join(self.failed)})"
         return self.verdict
@@ -148,23 +165,43 @@ class Verdict:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2))
 
     def clause_table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"clause": c.name, "holds": "yes" if c.passed else "no",
-                              "more training": {"helps": "could make it hold",
-                                                "hurts": "could make it fail",
-                                                "none": "no effect (exact fit)"}[c.training],
+        return pd.DataFrame([{"clause": c.name, "holds": _holds(c),
+                              "more training": EFFECT[c.training],
                               "numbers": c.detail} for c in self.clauses])
 
 
+EFFECT = {"helps": "could make it hold", "hurts": "could make it fail",
+          "either": "could change it either way", "none": "no effect (exact fit)"}
+
+
+def _holds(c) -> str:
+    judged = c.judged if isinstance(c, Clause) else c.get("judged", True)
+    passed = c.passed if isinstance(c, Clause) else c["passed"]
+    return "cannot be judged" if not judged else ("yes" if passed else "no")
+
+
+def _outcome(passed: list[bool]) -> str:
+    if all(passed):
+        return REPRODUCED
+    return PARTLY if any(passed) else NOT_REPRODUCED
+
+
 def decide(clauses: list[Clause], below_budget: bool) -> str:
-    """The verdict from the clauses' outcomes (see the module's docstring)."""
+    """The verdict every resolution of the open clauses agrees on; INCONCLUSIVE where they
+    disagree. A clause is open when more training could reverse it below the paper's budget
+    (see Clause.unsettled) or when the data cannot decide it. So "not reproduced" needs every
+    clause to fail for good, and one settled failure beside open clauses that could still
+    hold says "inconclusive", naming what is settled (Verdict.summary)."""
     if not clauses:
         raise ValueError("a verdict needs at least one clause")
-    robust_fail = [c for c in clauses if not c.passed and not c.unsettled(below_budget)]
-    if robust_fail:
-        return NOT_REPRODUCED if all(not c.passed for c in clauses) else PARTLY
-    if any(c.unsettled(below_budget) for c in clauses):
-        return INCONCLUSIVE
-    return REPRODUCED
+    open_ = [i for i, c in enumerate(clauses) if c.unsettled(below_budget)]
+    outcomes = set()
+    for flips in itertools.product((True, False), repeat=len(open_)):
+        passed = [c.passed for c in clauses]
+        for i, p in zip(open_, flips):
+            passed[i] = p
+        outcomes.add(_outcome(passed))
+    return outcomes.pop() if len(outcomes) == 1 else INCONCLUSIVE
 
 
 def _verdict(claim, statement, criterion, clauses, numbers, budget, notes=()) -> Verdict:
@@ -183,6 +220,11 @@ def _need(table: pd.DataFrame, columns, what: str) -> None:
         raise ValueError(f"{what} table lacks column(s) {missing}")
     if table.empty:
         raise ValueError(f"{what} table is empty")
+    for col in ("test_error", "n_star"):  # a chosen row always has its number
+        if col in columns and table[col].isna().any():
+            bad = table[table[col].isna()].head(3).to_dict("records")
+            raise ValueError(f"{what} table has rows without a {col} (NaN), e.g. {bad}: a "
+                             f"chosen configuration must have one")
 
 
 def _fmt(x: float) -> str:
@@ -197,11 +239,26 @@ def _is_kernel(name: str) -> bool:
 # Separation: parity-v3, error against N (v3's headline figure)
 # ---------------------------------------------------------------------------------------------
 
+#: "Learned" in the claim checks [ours, both]: below k alpha^2 means a learner got *some* of the
+#: composite signal (the paper's own reading of its Figure 2 panels, which mark k alpha^2);
+#: below half of it means it got *most* of it, which a claim that a learner "learns" the
+#: target needs (the separation and hierarchy checks).
+LEARNED_MOST = 0.5
+
+
+def _paper_rule(chosen: pd.DataFrame, paper_rule: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows chosen by the paper's rule (best test error), or the validation choice when
+    a page has none; negative clauses ("stays above") must hold under both."""
+    return chosen if paper_rule is None else paper_rule
+
+
 def separation(chosen: pd.DataFrame, threshold: float, budget: Budget,
-               resnet: str = "3resnet") -> Verdict:
+               resnet: str = "3resnet", paper_rule: pd.DataFrame | None = None) -> Verdict:
     """`chosen`: one row per (learner, N, seed), the configuration chosen on validation
-    (columns learner, N, seed, test_error). Compared at the largest N where the ResNet and
-    every kernel were fitted; every kernel must have a row at every (N, seed) of the ResNet."""
+    (columns learner, N, seed, test_error); `paper_rule`: the same chosen on the test set.
+    Compared at the largest N where the ResNet and every kernel were fitted; every kernel must
+    have a row at every (N, seed) of the ResNet. A seed whose ResNet diverged at every
+    configuration of that N has no row: it counts as not learned."""
     _need(chosen, ["learner", "N", "seed", "test_error"], "separation")
     kernels = sorted({n for n in chosen["learner"] if _is_kernel(n)})
     if not kernels:
@@ -216,25 +273,39 @@ def separation(chosen: pd.DataFrame, threshold: float, budget: Budget,
             raise ValueError(f"like-for-like comparison impossible: kernel {k} has no result at "
                              f"(N, seed) = {lacking[:3]} where {resnet} was trained; fit every "
                              f"kernel at every N of the networks (kernel_N_max >= max N)")
+    test_rule = _paper_rule(chosen, paper_rule)
     N = int(res["N"].max())
-    at = chosen[chosen["N"] == N]
+    at, at_test = chosen[chosen["N"] == N], test_rule[test_rule["N"] == N]
     rows = []
-    for seed, g in at.groupby("seed"):
+    for seed in sorted(chosen[chosen["N"] == N]["seed"].unique()):
+        g, gt = at[at["seed"] == seed], at_test[at_test["seed"] == seed]
         kern = g[g["learner"].isin(kernels)].set_index("learner")["test_error"]
+        kern_t = gt[gt["learner"].isin(kernels)]["test_error"]
+        r = g[g["learner"] == resnet]["test_error"]
+        if len(kern) < len(kernels):
+            raise ValueError(f"like-for-like comparison impossible: seed {seed} at N = {N} "
+                             f"lacks kernels {sorted(set(kernels) - set(kern.index))}")
         rows.append({"seed": int(seed), "N": N,
-                     "3resnet": float(g[g["learner"] == resnet]["test_error"].iloc[0]),
+                     "3resnet": float(r.iloc[0]) if len(r) else math.inf,
                      "strongest_kernel": kern.idxmin(), "strongest_kernel_error": kern.min(),
+                     "strongest_kernel_error_paper_rule": min(kern.min(), kern_t.min())
+                     if len(kern_t) else kern.min(),
                      "threshold": threshold})
     nums = pd.DataFrame(rows)
+    diverged = nums[nums["3resnet"] == math.inf]["seed"].tolist()
     clauses = [
         Clause(f"{resnet} below half of k alpha^2 at N = {N}, every seed",
-               (nums["3resnet"] < threshold / 2).all(),
-               f"{resnet}: {', '.join(_fmt(v) for v in nums['3resnet'])} vs {_fmt(threshold / 2)}",
-               "helps"),
-        Clause(f"every kernel at or above k alpha^2 at N = {N}, every seed",
-               (nums["strongest_kernel_error"] >= threshold).all(),
+               (nums["3resnet"] < LEARNED_MOST * threshold).all(),
+               f"{resnet}: {', '.join(_fmt(v) for v in nums['3resnet'])} vs "
+               f"{_fmt(LEARNED_MOST * threshold)}"
+               + (f" (seed(s) {diverged}: every configuration diverged, no model)"
+                  if diverged else ""), "helps"),
+        Clause(f"every kernel at or above k alpha^2 at N = {N}, every seed, under either "
+               f"selection rule",
+               (nums["strongest_kernel_error_paper_rule"] >= threshold).all(),
                "strongest kernel per seed: " + ", ".join(
                    f"{r.strongest_kernel} {_fmt(r.strongest_kernel_error)}"
+                   f" (paper's rule {_fmt(r.strongest_kernel_error_paper_rule)})"
                    for r in nums.itertuples()) + f" vs {_fmt(threshold)}", "none"),
     ]
     return _verdict(
@@ -242,8 +313,10 @@ def separation(chosen: pd.DataFrame, threshold: float, budget: Budget,
         "With enough samples the 3-layer ResNet learns the composite signal of parity-v3, while "
         "no kernel method (its own NTK included) does at the same number of samples.",
         f"At the largest N where the ResNet and all {len(kernels)} kernels were fitted, the "
-        f"ResNet's error is below half of k alpha^2 [ours: 'learned most of alpha G(F)'] and "
-        f"the strongest kernel's is at or above k alpha^2, for every seed.",
+        f"ResNet's error is below half of k alpha^2 [ours: 'learned most of alpha G(F)'; a "
+        f"claim that it learns needs more than some of it] and the strongest kernel's is at or "
+        f"above k alpha^2, chosen on validation and by the paper's test-set rule alike, for "
+        f"every seed [ours: every seed, stricter than the paper's single runs].",
         clauses, nums, budget)
 
 
@@ -252,50 +325,76 @@ def separation(chosen: pd.DataFrame, threshold: float, budget: Budget,
 # ---------------------------------------------------------------------------------------------
 
 def width(chosen: pd.DataFrame, threshold: float, budget: Budget,
-          resnet: str = "3resnet") -> Verdict:
+          resnet: str = "3resnet", paper_rule: pd.DataFrame | None = None) -> Verdict:
     """`chosen`: one row per (learner, m, seed) chosen on validation (columns learner, m, seed,
-    test_error)."""
+    test_error); `paper_rule`: the same chosen on the test set. Every (m, seed) that any
+    learner has is judged: a ResNet without a row there (every configuration diverged) has
+    not learned, and a comparison without another network or a kernel is refused."""
     _need(chosen, ["learner", "m", "seed", "test_error"], "width")
     res = chosen[chosen["learner"] == resnet]
     if res.empty:
         raise ValueError(f"no rows for {resnet}")
     kern = chosen[chosen["learner"].map(_is_kernel)]
     nets = chosen[~chosen["learner"].map(_is_kernel) & (chosen["learner"] != resnet)]
+    if nets.empty:
+        raise ValueError(f"the width check compares {resnet} with other networks; the table "
+                         f"has none")
+    test_rule = _paper_rule(chosen, paper_rule)
+    kern_t = test_rule[test_rule["learner"].map(_is_kernel)]
     rows = []
-    for (m, seed), g in res.groupby(["m", "seed"]):
+    for (m, seed), _ in chosen.groupby(["m", "seed"]):
+        g = res[(res["m"] == m) & (res["seed"] == seed)]
         k = kern[(kern["m"] == m) & (kern["seed"] == seed)]
+        kt = kern_t[(kern_t["m"] == m) & (kern_t["seed"] == seed)]
         n = nets[(nets["m"] == m) & (nets["seed"] == seed)]
-        rows.append({"m": int(m), "seed": int(seed), "3resnet": float(g["test_error"].iloc[0]),
+        rows.append({"m": int(m), "seed": int(seed),
+                     "3resnet": float(g["test_error"].iloc[0]) if len(g) else math.inf,
                      "best_other_network": n.loc[n["test_error"].idxmin(), "learner"]
                      if len(n) else None,
                      "best_other_network_error": n["test_error"].min() if len(n) else math.inf,
                      "strongest_kernel": k.loc[k["test_error"].idxmin(), "learner"]
                      if len(k) else None,
-                     "strongest_kernel_error": k["test_error"].min() if len(k) else math.nan})
+                     "strongest_kernel_error": k["test_error"].min() if len(k) else math.nan,
+                     "strongest_kernel_error_paper_rule":
+                         min(k["test_error"].min(), kt["test_error"].min()) if len(kt)
+                         else (k["test_error"].min() if len(k) else math.nan)})
     nums = pd.DataFrame(rows)
     if nums["strongest_kernel_error"].isna().any():
         raise ValueError("like-for-like comparison impossible: some (m, seed) of the ResNet "
                          "have no kernel result")
+    missing = nums[nums["3resnet"] == math.inf][["m", "seed"]].values.tolist()
+    no_rival = nums[nums["best_other_network_error"] == math.inf][["m", "seed"]].values.tolist()
+    worst = nums.loc[nums["3resnet"].idxmax()]
     clauses = [
         Clause(f"{resnet} below k alpha^2 at every width, every seed",
                (nums["3resnet"] < threshold).all(),
-               f"{resnet} worst {_fmt(nums['3resnet'].max())} (at m = "
-               f"{int(nums.loc[nums['3resnet'].idxmax(), 'm'])}) vs {_fmt(threshold)}", "helps"),
+               f"{resnet} worst {_fmt(worst['3resnet'])} (at m = {int(worst['m'])}) vs "
+               f"{_fmt(threshold)}" + (f"; no {resnet} model (every configuration diverged) "
+                                       f"at (m, seed) {missing}" if missing else ""), "helps"),
         Clause(f"{resnet} below every other network at every width, every seed",
-               (nums["3resnet"] < nums["best_other_network_error"]).all(),
-               f"smallest margin {_fmt((nums['best_other_network_error'] - nums['3resnet']).min())}",
-               "helps"),
-        Clause("every kernel at or above k alpha^2 at every width, every seed",
-               (nums["strongest_kernel_error"] >= threshold).all(),
-               f"strongest kernel's lowest error {_fmt(nums['strongest_kernel_error'].min())}",
+               (nums["3resnet"] < nums["best_other_network_error"]).all() and not no_rival,
+               f"smallest margin "
+               f"{_fmt((nums['best_other_network_error'] - nums['3resnet']).min())}"
+               + (f"; no other network at (m, seed) {no_rival}" if no_rival else ""),
+               "either", judged=not no_rival),
+        Clause("every kernel at or above k alpha^2 at every width, every seed, under either "
+               "selection rule",
+               (nums["strongest_kernel_error_paper_rule"] >= threshold).all(),
+               f"strongest kernel's lowest error {_fmt(nums['strongest_kernel_error'].min())} "
+               f"(paper's rule {_fmt(nums['strongest_kernel_error_paper_rule'].min())})",
                "none"),
     ]
     return _verdict(
         "width",
-        "At N = 1000 on parity-v2, only the ResNet goes below k alpha^2 = 0.72, at every width "
-        "tried; every conjugate kernel and NTK stays above it.",
-        "At every width m and for every seed: the ResNet is below k alpha^2 and below every "
-        "other network, and the strongest kernel is at or above k alpha^2.",
+        "At N = 1000 on parity-v2, the ResNet has the lowest error of all learners at every "
+        "width tried, below k alpha^2 = 0.72, and every conjugate kernel and NTK stays at or "
+        "above k alpha^2. (The paper's own 3layer points are below k alpha^2 too, at 0.53-0.62 "
+        "for m = 200-2000: what its figure shows is the ResNet well below the other networks, "
+        "not alone below the threshold.)",
+        "At every width m and for every seed [ours: every seed, stricter than the paper's "
+        "single runs]: the ResNet is below k alpha^2 and below every other network, and the "
+        "strongest kernel is at or above k alpha^2, chosen on validation and by the paper's "
+        "test-set rule alike.",
         clauses, nums, budget)
 
 
@@ -303,35 +402,50 @@ def width(chosen: pd.DataFrame, threshold: float, budget: Budget,
 # Sensitivity: beta F + alpha G(F), parity-v2, N = 1000 (v2 Figure 2(b))
 # ---------------------------------------------------------------------------------------------
 
-def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Budget) -> Verdict:
+def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Budget,
+                paper_rule: pd.DataFrame | None = None) -> Verdict:
     """`chosen`: the ResNet's chosen configuration per (beta, m, seed) (columns beta, m, seed,
-    test_error). Learnable cells (beta >= alpha) and unlearnable ones are judged apart."""
+    test_error); `paper_rule`: the same chosen on the test set. Learnable cells (beta >= alpha)
+    and unlearnable ones are judged apart; a half without rows cannot be judged (the claim has
+    both). "Not learned" must hold under the paper's rule too."""
     _need(chosen, ["beta", "m", "seed", "test_error"], "sensitivity")
     nums = chosen[["beta", "m", "seed", "test_error"]].copy()
+    key = ["beta", "m", "seed"]
+    t = _paper_rule(chosen, paper_rule)[key + ["test_error"]].rename(
+        columns={"test_error": "test_error_paper_rule"})
+    nums = nums.merge(t, on=key, how="left")
+    nums["test_error_paper_rule"] = nums[["test_error", "test_error_paper_rule"]].min(axis=1)
     nums["paper_says_learnable"] = nums["beta"] >= alpha
     nums["below_threshold"] = nums["test_error"] < threshold
     learn, unlearn = nums[nums["paper_says_learnable"]], nums[~nums["paper_says_learnable"]]
-    clauses = []
-    if len(learn):
-        clauses.append(Clause(
-            "beta >= alpha: the ResNet below k alpha^2 at every width, every seed",
-            learn["below_threshold"].all(),
-            f"{int(learn['below_threshold'].sum())} of {len(learn)} (beta, m, seed) below; worst "
-            f"{_fmt(learn['test_error'].max())} vs {_fmt(threshold)}", "helps"))
-    if len(unlearn):
-        clauses.append(Clause(
-            "beta < alpha: the ResNet at or above k alpha^2 at every width, every seed",
-            (~unlearn["below_threshold"]).all(),
-            f"{int((~unlearn['below_threshold']).sum())} of {len(unlearn)} at or above; lowest "
-            f"{_fmt(unlearn['test_error'].min())}", "hurts"))
-    if not clauses:
+    above = unlearn["test_error_paper_rule"] >= threshold
+    clauses = [
+        Clause("beta >= alpha: the ResNet below k alpha^2 at every width, every seed",
+               learn["below_threshold"].all() and len(learn) > 0,
+               f"{int(learn['below_threshold'].sum())} of {len(learn)} (beta, m, seed) below; "
+               f"worst {_fmt(learn['test_error'].max())} vs {_fmt(threshold)}" if len(learn)
+               else f"no rows with beta >= alpha = {alpha:g}: this half cannot be judged",
+               "helps", judged=len(learn) > 0),
+        Clause("beta < alpha: the ResNet at or above k alpha^2 at every width, every seed, "
+               "under either selection rule",
+               above.all() and len(unlearn) > 0,
+               f"{int(above.sum())} of {len(unlearn)} at or above; lowest "
+               f"{_fmt(unlearn['test_error'].min())} (paper's rule "
+               f"{_fmt(unlearn['test_error_paper_rule'].min())})" if len(unlearn)
+               else f"no rows with beta < alpha = {alpha:g}: this half cannot be judged",
+               "hurts", judged=len(unlearn) > 0),
+    ]
+    if nums.empty:
         raise ValueError("the sensitivity table has no beta values")
     return _verdict(
         "sensitivity",
         "The composite signal is learnable while the base signal is at least as strong "
         "(beta >= alpha) and not when it is weaker (beta in {0.2, 0} for alpha = 0.3).",
-        "On the paper's panel (N = 1000, every width and seed): the ResNet's error is below "
-        "k alpha^2 whenever beta >= alpha, and at or above it whenever beta < alpha.",
+        "On the paper's panel (N = 1000): the ResNet's error is below k alpha^2 whenever "
+        "beta >= alpha, and at or above it whenever beta < alpha (chosen on validation and "
+        "by the paper's test-set rule alike), at every width and seed [ours: the paper's "
+        "own beta = 0.3 points spread from 0.04 to 0.50 over widths, so 'every width, every "
+        "seed' is stricter than its figure].",
         clauses, nums, budget)
 
 
@@ -341,60 +455,82 @@ def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Bu
 
 #: "far above" for the test error of SGD against the hand-made network [ours]
 TEST_FACTOR = 3.0
+#: "much larger norms": SGD's smallest norm at the hand-made train error at least this multiple
+#: of the hand-made norm [ours; the paper's Figure 3(a) shows about 3 at error 0.12]
+NORM_MARGIN = 2.0
 
 
 def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
               checkpoints: pd.DataFrame | None = None) -> Verdict:
-    """`hand`: the hand-made networks (train_error, test_error, frobenius_norm); `sgd`: every
-    SGD-trained model (train_error, val_error, test_error, frobenius_norm); the one with the
-    smallest validation error is SGD's choice. `checkpoints` (train_error, frobenius_norm),
-    e.g. every recorded epoch of every model, widen the search for a small norm (default: the
-    final models only)."""
-    _need(sgd, ["train_error", "val_error", "test_error", "frobenius_norm"], "SGD")
+    """`hand`: the hand-made networks, one per error level (train_error, test_error,
+    frobenius_norm); `sgd`: every SGD-trained model (train_error, val_error, test_error,
+    frobenius_norm). `checkpoints` (train_error, frobenius_norm, optionally test_error), e.g.
+    every recorded epoch of every model, widen the search for a small norm and for a small
+    test error (default: the final models only).
+
+    Norms are compared at every hand-made level some SGD model reached (a train error no
+    larger than the hand-made network's); a level no SGD model reached cannot be judged, and
+    with none reached the norm clause is open whatever the budget. "SGD cannot find a
+    solution with small test error" is a negative claim: it is checked against SGD's best
+    test error over every model (the paper's rule), not only the one chosen on validation."""
+    _need(sgd, ["train_error", "val_error", "frobenius_norm"], "SGD")
+    if "test_error" not in sgd.columns:
+        raise ValueError("SGD table lacks column(s) ['test_error']")
+    sgd = sgd.reset_index(drop=True)
     statement = ("SGD from a random initialisation does not find the small-norm networks that "
                  "exist for a degree-6 parity: it fits the training set only at much larger "
                  "norms and its test error stays far above theirs.")
-    criterion = ("Among SGD's models with a train error no larger than the hand-made network's, "
-                 "the smallest Frobenius norm exceeds the hand-made norm; and the SGD model "
-                 f"chosen on validation has a test error at least {TEST_FACTOR:g} times the "
-                 "hand-made one's [ours].")
+    criterion = (f"At every hand-made error level that SGD's models reach in training, the "
+                 f"smallest Frobenius norm among them is at least {NORM_MARGIN:g} times the "
+                 f"hand-made network's [ours: 'much larger'; the paper's ratio is about 3]; and "
+                 f"SGD's best test error over every model (the paper's rule) is at least "
+                 f"{TEST_FACTOR:g} times the easiest hand-made network's [ours: 'far above'].")
     if hand.empty:  # nothing to compare with: the construction itself fell short
         return _verdict("frobenius", statement, criterion, [Clause(
             "a hand-made small-norm network was built", False,
             "no hand-made network reached its error goal (more hand_epochs)", "helps")],
             pd.DataFrame(), budget)
     _need(hand, ["train_error", "test_error", "frobenius_norm"], "hand-made")
-    goal = hand.loc[hand["train_error"].idxmax()]  # the easiest hand-made target
-    pool = sgd if checkpoints is None else checkpoints
+    pool = sgd if checkpoints is None else pd.concat([sgd, checkpoints], ignore_index=True)
     _need(pool, ["train_error", "frobenius_norm"], "checkpoint")
-    ok = pool[pool["train_error"] <= goal.train_error]
+    rows = []
+    for h in hand.sort_values("train_error", ascending=False).itertuples():
+        ok = pool[pool["train_error"] <= h.train_error]
+        smallest = float(ok["frobenius_norm"].min()) if len(ok) else math.nan
+        rows.append({"hand_train_error": float(h.train_error),
+                     "hand_test_error": float(h.test_error),
+                     "hand_norm": float(h.frobenius_norm), "sgd_models": len(pool),
+                     "sgd_models_at_or_below_hand_train_error": len(ok),
+                     "sgd_smallest_norm_there": smallest,
+                     "norm_ratio": smallest / float(h.frobenius_norm)})
+    nums = pd.DataFrame(rows)
     chosen = sgd.loc[sgd["val_error"].idxmin()]
-    smallest = float(ok["frobenius_norm"].min()) if len(ok) else math.nan
-    nums = pd.DataFrame([{
-        "hand_train_error": float(goal.train_error), "hand_norm": float(goal.frobenius_norm),
-        "sgd_models": len(pool), "sgd_models_at_or_below_hand_train_error": len(ok),
-        "sgd_smallest_norm_there": smallest,
-        "norm_ratio": smallest / float(goal.frobenius_norm) if len(ok) else math.nan,
-        "sgd_chosen_test_error": float(chosen.test_error),
-        "sgd_chosen_norm": float(chosen.frobenius_norm),
-        **({"sgd_chosen_init_norm": float(chosen.init_norm),
-            "sgd_chosen_displacement_norm": float(chosen.displacement_norm)}
-           if "init_norm" in chosen.index else {}),
-        "hand_test_error": float(hand["test_error"].max())}])
-    r = nums.iloc[0]
+    tests = pool["test_error"].dropna() if "test_error" in pool else sgd["test_error"]
+    best_test = float(tests.min())
+    easiest = nums.iloc[0]
+    nums["sgd_best_test_error"] = best_test
+    nums["sgd_chosen_test_error"] = float(chosen.test_error)
+    nums["sgd_chosen_norm"] = float(chosen.frobenius_norm)
+    reached = nums[nums["sgd_models_at_or_below_hand_train_error"] > 0]
+    levels = "; ".join(
+        f"train error {_fmt(r.hand_train_error)}: "
+        + (f"{_fmt(r.sgd_smallest_norm_there)} vs {_fmt(r.hand_norm)} (ratio "
+           f"{_fmt(r.norm_ratio)})" if r.sgd_models_at_or_below_hand_train_error
+           else "no SGD model got there")
+        for r in nums.itertuples())
     clauses = [
-        Clause("the smallest norm SGD reaches at a train error no larger than the hand-made "
-               "network's exceeds the hand-made norm",
-               len(ok) > 0 and smallest > goal.frobenius_norm,
-               (f"{_fmt(smallest)} vs {_fmt(goal.frobenius_norm)} (ratio {_fmt(r.norm_ratio)}; "
-                f"{len(ok)} of {len(pool)} SGD models reach train error <= "
-                f"{_fmt(goal.train_error)})") if len(ok) else
-               f"no SGD model reached train error <= {_fmt(goal.train_error)}: no norm to compare",
-               "helps" if not len(ok) else "hurts"),
-        Clause(f"SGD's model chosen on validation has a test error at least {TEST_FACTOR:g} times "
-               f"the hand-made network's",
-               r.sgd_chosen_test_error >= TEST_FACTOR * r.hand_test_error,
-               f"{_fmt(r.sgd_chosen_test_error)} vs {_fmt(r.hand_test_error)}", "hurts"),
+        Clause(f"at every hand-made level SGD reaches, its smallest norm there is at least "
+               f"{NORM_MARGIN:g} times the hand-made norm",
+               len(reached) > 0 and (reached["norm_ratio"] >= NORM_MARGIN).all(),
+               levels + ("" if len(reached) else
+                         " (no norm to compare: SGD never fitted the training set as well as "
+                         "the hand-made networks)"),
+               "hurts", judged=len(reached) > 0),
+        Clause(f"SGD's best test error over every model is at least {TEST_FACTOR:g} times the "
+               f"easiest hand-made network's",
+               best_test >= TEST_FACTOR * easiest.hand_test_error,
+               f"best {_fmt(best_test)} (chosen on validation {_fmt(chosen.test_error)}) vs "
+               f"hand-made {_fmt(easiest.hand_test_error)}", "hurts"),
     ]
     return _verdict("frobenius", statement, criterion, clauses, nums, budget)
 
@@ -408,13 +544,23 @@ def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
 MAX_CUBE_FRACTION = 0.1
 
 
+def _censoring(nstar: pd.DataFrame) -> pd.Series:
+    """Per row: "" (N* measured), "above" (not reached: N* > n_star, a lower bound) or
+    "below" (reached at the first N tried, `n_first`: N* <= n_star, an upper bound)."""
+    reached = nstar["reached"].astype(bool)
+    first = (nstar["n_star"] <= nstar["n_first"]) if "n_first" in nstar else False
+    return pd.Series(np.where(~reached, "above", np.where(reached & first, "below", "")),
+                     index=nstar.index)
+
+
 def fit_exponent(nstar: pd.DataFrame) -> dict:
-    """Least-squares slope of log N* on log d over the reached points of every seed, with its
-    standard error; nan (and a reason) with fewer than three distinct reached dimensions."""
-    ok = nstar[nstar["reached"]]
+    """Least-squares slope of log N* on log d over the measured points of every seed (a
+    censored one, reached at the first N or never, is not a value), with its standard error;
+    nan (and a reason) with fewer than three distinct measured dimensions."""
+    ok = nstar[_censoring(nstar) == ""]
     if ok["d"].nunique() < 3:
         return {"slope": math.nan, "stderr": math.nan, "points": len(ok),
-                "why": f"only {ok['d'].nunique()} dimension(s) reached (need 3)"}
+                "why": f"only {ok['d'].nunique()} dimension(s) measured (need 3)"}
     x, y = np.log(ok["d"].to_numpy(float)), np.log(ok["n_star"].to_numpy(float))
     A = np.vstack([x, np.ones_like(x)]).T
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
@@ -425,6 +571,21 @@ def fit_exponent(nstar: pd.DataFrame) -> dict:
             "why": ""}
 
 
+def exponent_lower_bound(nstar: pd.DataFrame) -> float:
+    """A one-sided exponent for a learner whose N* is censored above at large d: the slope
+    (log-log) from its mean measured N* at the smallest measured d to its mean lower bound at
+    the largest censored d beyond it. Its N* there exceeds the bound, so for a power law the
+    true exponent is at least this [ours]. nan when there is no such pair."""
+    cens = _censoring(nstar)
+    exact, above = nstar[cens == ""], nstar[cens == "above"]
+    if exact.empty or above.empty or above["d"].max() <= exact["d"].min():
+        return math.nan
+    d0, d1 = exact["d"].min(), above["d"].max()
+    n0 = exact[exact["d"] == d0]["n_star"].mean()
+    n1 = above[above["d"] == d1]["n_star"].mean()
+    return float(math.log(n1 / n0) / math.log(d1 / d0))
+
+
 def _strongest(kernel_rows: pd.DataFrame) -> pd.DataFrame:
     """Kernel rows ordered strongest first: smallest N*, and on a tie a reached threshold
     before a lower bound (a kernel that reached it at N beats one that had not by N)."""
@@ -432,52 +593,83 @@ def _strongest(kernel_rows: pd.DataFrame) -> pd.DataFrame:
         ["n_star", "_open"], kind="stable").drop(columns="_open")
 
 
+def _gap(r_n: int, r_cens: str, k_n: int, k_cens: str) -> bool | None:
+    """Whether the ResNet's N* is below the kernel's, from possibly censored values; None
+    when the data cannot say (both censored the same way, or bounds that overlap)."""
+    if r_cens == "above":  # the ResNet never reached it
+        return False if k_cens != "above" else None
+    if k_cens == "above":  # the kernel's N* exceeds k_n; the ResNet's is at most r_n
+        return True if k_n >= r_n else None
+    if k_cens == "below":  # the kernel's N* is at most k_n
+        return None if r_cens == "below" or r_n < k_n else False
+    return k_n > r_n  # kernel measured; a ResNet upper bound only helps it
+
+
 def sample_gap(nstar: pd.DataFrame, kernels, budget: Budget, resnet: str = "3resnet") -> Verdict:
     """`nstar`: one row per (learner, d, seed) with n_star, reached and cube_fraction
-    (N* / 2^d). Rows whose training set covers more than MAX_CUBE_FRACTION of the cube are
-    refused: there N* measures coverage, not generalisation."""
+    (N* / 2^d), and optionally n_first (the first N the search tried: reaching the threshold
+    there only bounds N* from above). Rows whose training set covers more than
+    MAX_CUBE_FRACTION of the cube are refused: there N* measures coverage, not
+    generalisation. Censored values are compared one-sidedly (`_gap`): a kernel that never
+    reached the threshold at the cap where the ResNet did is evidence for the claim, and a
+    dimension where neither did says nothing."""
     _need(nstar, ["learner", "d", "seed", "n_star", "reached", "cube_fraction"], "N*")
+    budget = replace(budget, paper_note="the paper ran no experiment here: 800 epochs is its "
+                                        "protocol, the budget we judge against")
     if (nstar["cube_fraction"] > MAX_CUBE_FRACTION).any():
         raise ValueError(f"N* rows with a training set over {MAX_CUBE_FRACTION:.0%} of the "
                          f"input cube are not a measurement of generalisation; leave them out")
     kernels = [k for k in kernels if k in set(nstar["learner"])]
     if not kernels:
         raise ValueError("the sample-gap check needs at least one kernel")
+    nstar = nstar.assign(censored=_censoring(nstar))
     rows = []
     for (d, seed), g in nstar.groupby(["d", "seed"]):
         r = g[g["learner"] == resnet]
         k = g[g["learner"].isin(kernels)]
-        if r.empty or k.empty:
-            continue
-        best = _strongest(k).iloc[0]
+        if r.empty:
+            raise ValueError(f"no {resnet} row at d = {d}, seed {seed}: every (d, seed) of the "
+                             f"kernels needs one")
+        if k.empty:
+            raise ValueError(f"no kernel row at d = {d}, seed {seed}")
+        r, best = r.iloc[0], _strongest(k).iloc[0]
         rows.append({"d": int(d), "seed": int(seed), "2^d": 2**int(d),
-                     "3resnet_n_star": int(r["n_star"].iloc[0]),
-                     "3resnet_reached": bool(r["reached"].iloc[0]),
+                     "3resnet_n_star": int(r.n_star), "3resnet_censored": r.censored,
                      "strongest_kernel": best.learner, "kernel_n_star": int(best.n_star),
-                     "kernel_reached": bool(best.reached)})
+                     "kernel_censored": best.censored,
+                     "gap": _gap(int(r.n_star), r.censored, int(best.n_star), best.censored)})
     nums = pd.DataFrame(rows)
-    if nums.empty:
-        raise ValueError("no dimension has both the ResNet and a kernel")
-    # a kernel that never reached the threshold has N* above its bound: larger still
-    gap_ok = nums["3resnet_reached"] & (nums["kernel_n_star"] > nums["3resnet_n_star"])
+    judged = nums[nums["gap"].notna()]
+    mark = {"": "", "above": "+", "below": "-"}
     strongest = _strongest(nstar[nstar["learner"].isin(kernels)]).groupby(["d", "seed"]).head(1)
     fk, fr = fit_exponent(strongest), fit_exponent(nstar[nstar["learner"] == resnet])
-    diff = fk["slope"] - fr["slope"]
     se = math.sqrt(fk["stderr"] ** 2 + fr["stderr"] ** 2)
-    grows = bool(np.isfinite(diff) and diff > 2 * se)
-    why = fk["why"] or fr["why"]
+    bound = exponent_lower_bound(strongest)
+    if np.isfinite(fk["slope"]) and np.isfinite(fr["slope"]):
+        grows, exp_judged = bool(fk["slope"] - fr["slope"] > 2 * se), True
+        exp_detail = (f"kernel {fk['slope']:.2f} +- {fk['stderr']:.2f}, {resnet} "
+                      f"{fr['slope']:.2f} +- {fr['stderr']:.2f}")
+    elif np.isfinite(bound) and np.isfinite(fr["slope"]):
+        grows = bool(bound > fr["slope"] + 2 * fr["stderr"])
+        exp_judged = grows  # a bound below the ResNet's exponent says nothing
+        exp_detail = (f"kernel at least {bound:.2f} (one-sided: from its measured N* to its "
+                      f"lower bounds) vs {resnet} {fr['slope']:.2f} +- {fr['stderr']:.2f}")
+    else:
+        grows, exp_judged = False, False
+        exp_detail = (fk["why"] or fr["why"]) + "; no one-sided bound either"
     clauses = [
         Clause(f"{resnet} reaches the threshold with fewer samples than the strongest kernel, "
-               f"at every d and seed", gap_ok.all(),
-               ", ".join(f"d={r['d']}: {r['3resnet_n_star']}"
-                         f"{'' if r['3resnet_reached'] else '+'} vs {r['kernel_n_star']}"
-                         f"{'' if r['kernel_reached'] else '+'}" for _, r in nums.iterrows())
-               + " ('+': not reached, a lower bound)",
-               "helps"),
+               f"at every d and seed the data can judge",
+               len(judged) > 0 and judged["gap"].astype(bool).all(),
+               ", ".join(f"d={r['d']}: {r['3resnet_n_star']}{mark[r['3resnet_censored']]} vs "
+                         f"{r['kernel_n_star']}{mark[r['kernel_censored']]}"
+                         + ("" if r["gap"] is not None else " (cannot say)")
+                         for _, r in nums.iterrows())
+               + " ('+': not reached, a lower bound; '-': reached at the first N tried, an "
+                 "upper bound)",
+               "helps", judged=len(judged) > 0),
         Clause("the strongest kernel's exponent of N* in d exceeds the ResNet's by more than "
-               "two standard errors", grows,
-               why or f"kernel {fk['slope']:.2f} +- {fk['stderr']:.2f}, {resnet} "
-                      f"{fr['slope']:.2f} +- {fr['stderr']:.2f}", "helps"),
+               "two standard errors", grows, exp_detail, "helps", judged=exp_judged),
     ]
     return _verdict(
         "sample-gap",
@@ -485,9 +677,11 @@ def sample_gap(nstar: pd.DataFrame, kernels, budget: Budget, resnet: str = "3res
         "the ResNet's need grows much more slowly with the dimension d.",
         "At every d (N* measured only where the training set covers at most "
         f"{MAX_CUBE_FRACTION:.0%} of the 2^d inputs) and seed, the ResNet's N* is below the "
-        "strongest kernel's (the smallest N* among kernels), and the strongest kernel's fitted "
-        "exponent exceeds the ResNet's by more than two standard errors (fits need three or "
-        "more reached dimensions).",
+        "strongest kernel's (the smallest N* among kernels; censored values compared "
+        "one-sidedly, a dimension where neither reached the threshold left out), and the "
+        "strongest kernel's fitted exponent exceeds the ResNet's by more than two standard "
+        "errors (fits need three or more measured dimensions; a kernel censored at large d is "
+        "bounded from below instead [ours]).",
         clauses, nums, budget,
         notes=[f"exponents: strongest kernel {fk['slope']:.2f} +- {fk['stderr']:.2f} "
                f"({fk['points']} points), {resnet} {fr['slope']:.2f} +- {fr['stderr']:.2f} "
@@ -504,38 +698,48 @@ LAYERWISE_FACTOR = 2.0
 
 def hierarchy(schemes: pd.DataFrame, threshold: float, budget: Budget) -> Verdict:
     """`schemes`: one row per (learner in {'joint', 'layer-wise', ...}, N, seed) with the
-    test error of the configuration chosen on validation."""
+    test error of the configuration chosen on validation.
+
+    The ratio of the two schemes is judged only where joint training learned most of the
+    composite signal (below LEARNED_MOST x k alpha^2): a layer-wise network that learns F alone
+    scores about k alpha^2, so where joint training has learned only part of alpha G(F) a
+    ratio under 2 says nothing about the schemes. Where joint training never got there the
+    ratio cannot be judged; below the paper's budget a ratio can move either way."""
     _need(schemes, ["learner", "N", "seed", "test_error"], "hierarchy")
+    budget = replace(budget, paper_note="the paper ran no experiment here: 800 epochs is its "
+                                        "protocol, the budget we judge against")
     piv = schemes.pivot_table(index=["N", "seed"], columns="learner", values="test_error")
     for col in ("joint", "layer-wise"):
         if col not in piv.columns:
             raise ValueError(f"the hierarchy table has no '{col}' rows")
     piv = piv.dropna(subset=["joint", "layer-wise"]).reset_index()
     piv["ratio"] = piv["layer-wise"] / piv["joint"]
-    piv["joint_learned"] = piv["joint"] < threshold
+    piv["joint_learned_most"] = piv["joint"] < LEARNED_MOST * threshold
     N = int(piv["N"].max())
     top = piv[piv["N"] == N]
-    # the comparison means something only where joint training got the result
-    where = piv[piv["joint_learned"]]
+    where = piv[piv["joint_learned_most"]]
     clauses = [
-        Clause(f"joint training below k alpha^2 at N = {N}, every seed",
-               (top["joint"] < threshold).all(),
-               f"joint {', '.join(_fmt(v) for v in top['joint'])} vs {_fmt(threshold)}", "helps"),
-        Clause(f"where joint training is below k alpha^2, layer-wise training's error is at "
-               f"least {LAYERWISE_FACTOR:g} times joint training's, every seed",
+        Clause(f"joint training below half of k alpha^2 at N = {N}, every seed",
+               (top["joint"] < LEARNED_MOST * threshold).all(),
+               f"joint {', '.join(_fmt(v) for v in top['joint'])} vs "
+               f"{_fmt(LEARNED_MOST * threshold)}", "helps"),
+        Clause(f"where joint training learned most of alpha G(F), layer-wise training's error "
+               f"is at least {LAYERWISE_FACTOR:g} times joint training's, every seed",
                len(where) > 0 and (where["ratio"] >= LAYERWISE_FACTOR).all(),
                (f"ratios from {_fmt(where['ratio'].min())} to {_fmt(where['ratio'].max())} at "
                 f"N = {', '.join(str(int(n)) for n in sorted(where['N'].unique()))}")
-               if len(where) else "joint training never got below k alpha^2", "hurts"),
+               if len(where) else "joint training never got below half of k alpha^2: no "
+                                  "comparison to make", "either", judged=len(where) > 0),
     ]
     return _verdict(
         "hierarchy",
         "The ResNet's result comes from training its blocks together; the paper argues that "
         "training them one after the other would be much harder, \"perhaps impossible\" "
         "(Section 2.1, a hedged remark rather than a theorem).",
-        f"At the same budget, jointly trained ResNets learn the composite signal (below k "
-        f"alpha^2 at the largest N), and wherever they do, layer-wise trained ones end with at "
-        f"least {LAYERWISE_FACTOR:g} times their error [ours: 'clearly worse'], every seed.",
+        f"At the same budget, jointly trained ResNets learn most of the composite signal "
+        f"(below half of k alpha^2 at the largest N [ours]), and wherever they do, layer-wise "
+        f"trained ones end with at least {LAYERWISE_FACTOR:g} times their error [ours: "
+        f"'clearly worse'], every seed.",
         clauses, piv, budget)
 
 
@@ -579,13 +783,12 @@ def report_markdown(verdicts: dict) -> str:
                 f"**Criterion**: {_md(v['criterion'])}", "",
                 "| clause | holds | numbers | more training |", "|---|---|---|---|"]
         for c in v["clauses"]:
-            effect = {"helps": "could make it hold", "hurts": "could make it fail",
-                      "none": "none (exact fit)"}[c["training"]]
-            out.append(f"| {_md(c['name'])} | {'yes' if c['passed'] else 'no'} | "
-                       f"{_md(c['detail'])} | {effect} |")
+            out.append(f"| {_md(c['name'])} | {_holds(c)} | "
+                       f"{_md(c['detail'])} | {EFFECT[c['training']]} |")
         out += ["", "| budget | this run | the paper |", "|---|---|---|",
                 f"| epochs | {b['epochs'] if b['epochs'] is not None else 'n/a'} | "
-                f"{b['paper_epochs'] if b['paper_epochs'] is not None else 'n/a'} |",
+                f"{b['paper_epochs'] if b['paper_epochs'] is not None else 'n/a'}"
+                f"{' (' + _md(b['paper_note']) + ')' if b.get('paper_note') else ''} |",
                 f"| grid | {b['grid']} | {b['paper_grid']} |",
                 f"| seeds | {b['seeds']} | {b['paper_seeds']} |",
                 f"| selection | {b['selection']} | {b['paper_selection']} |", ""]

@@ -31,7 +31,7 @@ def _chosen(table: pd.DataFrame, rule: str = "val") -> pd.DataFrame:
 def width_verdict(T: dict, P: dict) -> claims.Verdict:
     table = T["width_grid"]
     return claims.width(_chosen(table), profiles.page_target(P).threshold,
-                        claims.Budget.of(P, table))
+                        claims.Budget.of(P, table), paper_rule=_chosen(table, "test"))
 
 
 def width_figure(T: dict, P: dict, title: str = ""):
@@ -61,9 +61,117 @@ def width_key(T: dict, P: dict, m: int = 200) -> str:
     return f"3resnet at m = {m}: {ours:.3f} (paper {theirs})"
 
 
+# --- sensitivity: v2 Figure 2(b), and a map over (alpha, beta) --------------------------------
+
+def sensitivity_verdict(T: dict, P: dict) -> claims.Verdict:
+    table = T["sensitivity_grid"]
+    threshold = profiles.page_target(P, "parity-v2").threshold
+    return claims.sensitivity(_chosen(table), P["alpha"], threshold, claims.Budget.of(P, table),
+                              paper_rule=_chosen(table, "test"))
+
+
+def sensitivity_figure(T: dict, P: dict, title: str = ""):
+    import matplotlib.pyplot as plt
+
+    chosen = _chosen(T["sensitivity_grid"])
+    betas = sorted(chosen["beta"].unique(), reverse=True)
+    # a dark-to-light ramp that stays visible on white, and a marker per beta
+    colours = dict(zip([f"beta={b:g}" for b in betas],
+                       plt.cm.plasma([0.05 + 0.8 * i / max(1, len(betas) - 1)
+                                      for i in range(len(betas))])))
+    threshold = profiles.page_target(P, "parity-v2").threshold
+    ax = plots.error_curves(chosen.assign(learner=[f"beta={b:g}" for b in chosen["beta"]]),
+                            "m", threshold, threshold_label=r"$k\alpha^2$", palette=colours)
+    paper = plots.load_reference("v2_fig2b_beta_sensitivity")
+    for beta in betas:
+        p = paper[paper["beta"] == beta]
+        ax.plot(p["m"], p["test_error"], "o", markerfacecolor="none",
+                markeredgecolor=colours[f"beta={beta:g}"], markersize=7,
+                label=f"beta={beta:g} (paper v2)")
+    ax.set_xlabel("network width m")
+    ax.set_title(title or f"3resnet on beta F + alpha G(F), parity-v2, alpha={P['alpha']}, "
+                          f"N={P['N']}")
+    plots.legend_outside(ax, ncol=1)
+    return ax.figure
+
+
+def sensitivity_key(T: dict, P: dict, beta: float = 0.5, m: int = 200) -> str:
+    chosen = _chosen(T["sensitivity_grid"])
+    g = chosen[(chosen["beta"] == beta)]
+    if g.empty:
+        return f"no rows at beta = {beta}"
+    m = min(g["m"].unique(), key=lambda w: abs(w - m))
+    paper = plots.load_reference("v2_fig2b_beta_sensitivity")
+    ref = paper[(paper["beta"] == beta) & (paper["m"] == m)]["test_error"]
+    theirs = f"{ref.iloc[0]:.3f}" if len(ref) else "not published"
+    return (f"3resnet at beta = {beta:g}, m = {m}: {g[g['m'] == m]['test_error'].mean():.3f} "
+            f"(paper {theirs})")
+
+
+# --- protocol: which reading of the protocol recovers the paper's values ----------------------
+
+def protocol_comparison(T: dict, P: dict) -> pd.DataFrame:
+    from . import protocol
+
+    return protocol.compare(T["protocol"], plots.load_reference("v2_fig2a_width_sweep"))
+
+
+def protocol_figure(T: dict, P: dict, title: str = ""):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    comparison = protocol_comparison(T, P)
+    threshold = profiles.page_target(P).threshold
+    learners = list(dict.fromkeys(comparison["learner"]))
+    widths = sorted(comparison["m"].unique())
+    fig, axes = plt.subplots(len(widths), len(learners), figsize=(4.6 * len(learners),
+                             3.9 * len(widths) + 0.8), squeeze=False, sharey=True)
+    for (row, m), (col, learner) in ((r, c) for r in enumerate(widths)
+                                     for c in enumerate(learners)):
+        ax = axes[row][col]
+        g = comparison[(comparison["learner"] == learner)
+                       & (comparison["m"] == m)].reset_index(drop=True)
+        colour = plots.style(learner)["color"]
+        x = np.arange(len(g))
+        ax.errorbar(x, g["test_error_val_rule"], yerr=g["test_error_val_rule_sd"].fillna(0),
+                    fmt="o", color=colour, capsize=3, label="chosen on validation (ours)")
+        ax.plot(x, g["test_error_paper_rule"], "o", markerfacecolor="none",
+                markeredgecolor=colour, markersize=9, label="chosen on test (paper's rule)")
+        ax.axhline(g["paper"].iloc[0], color=colour, linestyle="--", linewidth=1,
+                   label="paper v2")
+        for i, r in g.iterrows():  # a reading with nothing to show says why
+            if np.isnan(r["test_error_paper_rule"]):
+                ax.text(i, g["paper"].iloc[0], f"all {r['diverged']} diverged", rotation=90,
+                        ha="center", va="bottom", fontsize=8, color="#555555")
+        ax.axhline(threshold, label=r"$k\alpha^2$", **plots.THRESHOLD_STYLE)
+        ax.set_xticks(x, g["reading"], rotation=35, ha="right", fontsize=8.5)
+        ax.set_xlim(-0.5, len(g) - 0.5)
+        ax.set_yscale("log")
+        ax.set_title(f"{learner}, m = {m}")
+        ax.set_ylabel("test error" if col == 0 else "")
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    fig.suptitle(title or f"{P['target']}, N={P['N']}, {P['epochs']} epochs, "
+                          f"{P['seeds']} seed(s)")
+    fig.tight_layout()
+    return fig
+
+
+def protocol_key(T: dict, P: dict) -> str:
+    from . import protocol
+
+    c = protocol_comparison(T, P)
+    found = protocol.recovering_readings(c)
+    val = protocol.recovering_readings(c, "recovers_val_rule")
+    return (f"readings that recover the paper's values for every network and width: under the "
+            f"paper's rule {', '.join(found) or 'none'}; chosen on validation "
+            f"{', '.join(val) or 'none'}")
+
+
 PAGES = {
-    "width": dict(verdict=width_verdict, figure=width_figure, key=width_key,
-                  figure_ref="v2 Fig. 2(a)"),
+    "width": dict(verdict=width_verdict, figure=width_figure, key=width_key),
+    "sensitivity": dict(verdict=sensitivity_verdict, figure=sensitivity_figure,
+                        key=sensitivity_key),
+    "protocol": dict(figure=protocol_figure, key=protocol_key, table=protocol_comparison),
 }
 
 
@@ -153,16 +261,23 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
         return None
     page = PAGES[name]
     T = ref.tables
-    verdict = page["verdict"](T, ref.P)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    d = verdict.to_dict()
-    d["key"] = page["key"](T, ref.P)
-    d["run"] = {k: ref.run.get(k) for k in ("start", "commit", "duration_seconds", "machine",
-                                           "profile")}
-    (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
-    display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
-                     f"{d['key']}.\n\n{ref.provenance()}"))
+    key = page["key"](T, ref.P)
+    verdict = page["verdict"](T, ref.P) if "verdict" in page else None
+    if verdict is not None:
+        d = verdict.to_dict()
+        d["key"] = key
+        d["run"] = {k: ref.run.get(k) for k in ("start", "commit", "duration_seconds",
+                                               "machine", "profile")}
+        (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
+        display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
+                         f"{key}.\n\n{ref.provenance()}"))
+    else:
+        display(Markdown(f"**At the paper's budget:** {key}.\n\n{ref.provenance()}"))
     page["figure"](T, ref.P, title=f"reference run: {P_budget(ref.P)}")
     plt.show()
-    display(claims.present_table(verdict))
+    if verdict is not None:
+        display(claims.present_table(verdict))
+    if "table" in page:
+        display(page["table"](T, ref.P))
     return verdict

@@ -1,0 +1,88 @@
+"""The committed reference runs (results/reference/NAME/) are re-judged by the current checks:
+every one must load, draw and decide with this build's code (CI never retrains them)."""
+import json
+import shutil
+
+import matplotlib
+import pytest
+
+from hlcore import claims, pages, pipeline, profiles
+from hlcore.cli import main as hl
+from hlcore.store import COMPUTE_MODULES, source_hash
+
+matplotlib.use("Agg")
+COMMITTED = sorted(p.name for p in pages.REFERENCE_DIR.glob("*") if (p / "run.json").exists())
+
+
+def test_reference_runs_are_committed_for_the_pages_that_have_one():
+    assert set(COMMITTED) <= set(pages.PAGES), COMMITTED
+    assert "width" in COMMITTED
+
+
+@pytest.mark.parametrize("name", COMMITTED)
+def test_every_committed_reference_verdict_is_recomputed(name):
+    ref = pages.reference(name)
+    run = ref.run
+    assert run["profile"] == "reference" and run["notebook"] == name
+    assert run["parameters"]["epochs"] >= claims.PAPER_EPOCHS
+    assert run.get("commit") and run.get("compute_hash") and run.get("machine")
+    for file in run["published"]:  # small text files only
+        assert (ref.folder / file).stat().st_size < 5 * 2**20, file
+    page = pages.PAGES[name]
+    T = ref.tables
+    if "verdict" in page:
+        v = page["verdict"](T, ref.P)
+        assert v.verdict in claims.VERDICTS
+        assert not v.budget.below_paper
+    assert page["key"](T, ref.P)
+    fig = page["figure"](T, ref.P)
+    assert fig.axes
+
+
+@pytest.fixture
+def fake_reference(tmp_path, monkeypatch):
+    """A smoke run of width published as if it were a reference run."""
+    monkeypatch.setenv("HL_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    assert hl(["run", "width", "--profile", "smoke", "--out", str(out)]) == 0
+    root = tmp_path / "reference"
+    (root / "width").mkdir(parents=True)
+    for csv in out.glob("*.csv"):
+        shutil.copy(csv, root / "width" / csv.name)
+    run = json.loads((out / "run.json").read_text())
+    run.update(profile="reference", compute_hash=source_hash(COMPUTE_MODULES), machine="test",
+               commit="0" * 40)
+    (root / "width" / "run.json").write_text(json.dumps(run))
+    monkeypatch.setattr(pages, "REFERENCE_DIR", root)
+    return root
+
+
+def test_show_reference_judges_the_tables_and_saves_the_verdict_with_its_key(
+        fake_reference, tmp_path):
+    v = pages.show_reference("width", tmp_path / "page")
+    saved = json.loads((tmp_path / "page" / "reference_verdict.json").read_text())
+    assert saved["verdict"] == v.verdict and saved["key"].startswith("3resnet at m = ")
+    assert saved["run"]["commit"] == "0" * 40
+    assert "Warning" not in pages.reference("width").provenance()
+
+
+def test_a_changed_compute_code_is_warned_about(fake_reference):
+    run_json = fake_reference / "width" / "run.json"
+    run = json.loads(run_json.read_text())
+    run_json.write_text(json.dumps({**run, "compute_hash": "f" * 64}))
+    assert "**Warning:**" in pages.reference("width").provenance()
+
+
+def test_a_new_reference_run_changes_the_pages_run_key(fake_reference):
+    P = profiles.resolve("width", "quick")
+    before = pipeline.run_key("width", P)
+    (fake_reference / "width" / "width.csv").write_text("learner\n3resnet\n")
+    assert pipeline.run_key("width", P) != before
+
+
+def test_a_page_without_a_reference_run_says_how_to_make_one(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(pages, "REFERENCE_DIR", tmp_path)
+    assert pages.show_reference("width", tmp_path / "o") is None
+    assert "hl run width --profile reference" in shown[0].data
