@@ -320,6 +320,65 @@ def separation(chosen: pd.DataFrame, threshold: float, budget: Budget,
         clauses, nums, budget)
 
 
+def networks(chosen: pd.DataFrame, threshold: float, budget: Budget,
+             resnet: str = "3resnet") -> Verdict:
+    """v3 Section 2.1: fully connected networks need more samples than the ResNet for the
+    same composite signal. `chosen`: one row per (learner, N, seed), chosen on validation.
+    Per seed, N* is the smallest N tried where a network's error is below LEARNED_MOST x
+    k alpha^2 (never: above the largest N, a lower bound)."""
+    _need(chosen, ["learner", "N", "seed", "test_error"], "networks")
+    nets = sorted({n for n in chosen["learner"] if not _is_kernel(n) and n != resnet})
+    if not nets:
+        raise ValueError("the networks check needs a fully connected network beside "
+                         f"{resnet}")
+    if resnet not in set(chosen["learner"]):
+        raise ValueError(f"no rows for {resnet}")
+    Ns = sorted(chosen["N"].unique())
+    rows = []
+    for seed, g in chosen.groupby("seed"):
+        def n_star(name):
+            e = g[g["learner"] == name].set_index("N")["test_error"]
+            below = [N for N in Ns if N in e.index and e[N] < LEARNED_MOST * threshold]
+            return (int(below[0]), False) if below else (int(max(Ns)), True)
+        r, r_open = n_star(resnet)
+        for net in nets:
+            n, n_open = n_star(net)
+            both = g[g["learner"].isin([resnet, net])].pivot_table(
+                index="N", columns="learner", values="test_error")
+            lower = (both[resnet] < both[net]).reindex(Ns)
+            rows.append({"seed": int(seed), "network": net,
+                         "3resnet_n_star": r, "3resnet_reached": not r_open,
+                         "network_n_star": n, "network_reached": not n_open,
+                         "gap": None if r_open and n_open else (
+                             False if r_open else (True if n_open else r < n)),
+                         "3resnet_lower_at_every_N": bool(lower.fillna(False).all())})
+    nums = pd.DataFrame(rows)
+    judged = nums[nums["gap"].notna()]
+    clauses = [
+        Clause(f"{resnet} gets below half of k alpha^2 at a smaller N than every fully "
+               f"connected network, every seed",
+               len(judged) > 0 and judged["gap"].astype(bool).all(),
+               ", ".join(f"seed {r['seed']} {r['network']}: {r['3resnet_n_star']}"
+                         f"{'' if r['3resnet_reached'] else '+'} vs {r['network_n_star']}"
+                         f"{'' if r['network_reached'] else '+'}" for _, r in nums.iterrows())
+               + " ('+': not reached by the largest N)",
+               "either", judged=len(judged) > 0),
+        Clause(f"{resnet}'s error below every fully connected network's at every N, every seed",
+               nums["3resnet_lower_at_every_N"].all(),
+               f"{int(nums['3resnet_lower_at_every_N'].sum())} of {len(nums)} (network, seed) "
+               f"pairs", "either"),
+    ]
+    return _verdict(
+        "networks",
+        "Fully connected networks (3layer, 2layer) need more samples than the ResNet to learn "
+        "the same composite signal (v3 Section 2.1). Caveat: the paper's own v2 Figure 2(a) "
+        "puts 3layer below k alpha^2 at N = 1000, so they do learn some of it.",
+        "For every seed: the ResNet's N* (the smallest N tried with error below half of "
+        "k alpha^2 [ours]) is below every fully connected network's, and its error is below "
+        "theirs at every N tried.",
+        clauses, nums, budget)
+
+
 # ---------------------------------------------------------------------------------------------
 # Width: parity-v2, N = 1000, error against m (v2 Figure 2(a))
 # ---------------------------------------------------------------------------------------------
@@ -561,14 +620,30 @@ def fit_exponent(nstar: pd.DataFrame) -> dict:
     if ok["d"].nunique() < 3:
         return {"slope": math.nan, "stderr": math.nan, "points": len(ok),
                 "why": f"only {ok['d'].nunique()} dimension(s) measured (need 3)"}
-    x, y = np.log(ok["d"].to_numpy(float)), np.log(ok["n_star"].to_numpy(float))
+    return {**_loglog(ok["d"], ok["n_star"]), "why": ""}
+
+
+def _loglog(x, y) -> dict:
+    """Least-squares slope of log y on log x, with its standard error."""
+    x, y = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
     A = np.vstack([x, np.ones_like(x)]).T
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
     resid = y - A @ coef
-    sigma2 = float(resid @ resid) / (len(x) - 2)
+    sigma2 = float(resid @ resid) / max(1, len(x) - 2)
     cov = sigma2 * np.linalg.inv(A.T @ A)
-    return {"slope": float(coef[0]), "stderr": float(math.sqrt(cov[0, 0])), "points": len(ok),
-            "why": ""}
+    return {"slope": float(coef[0]), "stderr": float(math.sqrt(cov[0, 0])), "points": len(x)}
+
+
+def alpha_exponent(grid: pd.DataFrame, beta: float = 1.0) -> dict:
+    """Theorem 1's scale, read numerically [ours: an asymptotic statement read at finite N]:
+    the slope of log(test error) on log(alpha) of the ResNet at one beta (columns alpha, beta,
+    test_error), with its standard error, to set beside the theorem's 4. nan with fewer than
+    three alphas."""
+    g = grid[(grid["beta"] == beta) & (grid["test_error"] > 0)]
+    if g["alpha"].nunique() < 3:
+        return {"slope": math.nan, "stderr": math.nan, "points": len(g),
+                "why": f"{g['alpha'].nunique()} alpha value(s) at beta = {beta:g} (need 3)"}
+    return {**_loglog(g["alpha"], g["test_error"]), "why": ""}
 
 
 def exponent_lower_bound(nstar: pd.DataFrame) -> float:
@@ -754,7 +829,8 @@ def present(verdict: Verdict, out_dir=".") -> pd.DataFrame:
 
     from . import plots
 
-    verdict.save(Path(out_dir) / "verdict.json")
+    main = CLAIM_PAGE.get(verdict.claim) is None
+    verdict.save(Path(out_dir) / ("verdict.json" if main else f"verdict-{verdict.claim}.json"))
     plots.glue(f"{verdict.claim}.verdict", verdict.summary())
     plots.glue(f"{verdict.claim}.criterion", verdict.criterion)
     return verdict.clause_table()
@@ -797,19 +873,25 @@ def report_markdown(verdicts: dict) -> str:
             out += ["Numbers per seed:", "", _markdown_table(nums), ""]
         for note in v.get("notes", []):
             out += [f"Note: {_md(note)}", ""]
-        out += [f"[The page]({_page_link(page)}) has the figure and the data.", ""]
+        out += [f"[The page]({_page_link(CLAIM_PAGE.get(page, page))}) has the figure and the "
+                f"data.", ""]
     return "\n".join(out)
 
 
 #: Each claim page: the paper's figure it checks (or what stands in for one), in report order.
 CLAIM_FIGURES = {
     "separation": "v3 headline figure (Experiment 1)",
+    "networks": "v3 Section 2.1 (no figure; the separation page's networks)",
     "width": "v2 Figure 2(a)",
     "sensitivity": "v2 Figure 2(b)",
     "frobenius": "v2 Figures 1 and 3",
     "sample-gap": "Theorem 2 (no experiment in the paper)",
     "hierarchy": "Section 2.1 (a remark, no experiment)",
 }
+
+
+#: The page of a claim that is not a page's own (several claims can share a page).
+CLAIM_PAGE = {"networks": "separation"}
 
 
 def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../notebooks/") -> str:
@@ -819,14 +901,15 @@ def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../note
     saved verdict dict (reference ones carry a `key`); a missing one is said, not skipped."""
     lines = ["| claim | the paper's | at the paper's budget | key number (reference run) "
              "| this build's run | page |", "|---|---|---|---|---|---|"]
-    for page, figure in CLAIM_FIGURES.items():
-        q, r = quick.get(page), reference.get(page)
+    for claim, figure in CLAIM_FIGURES.items():
+        page = CLAIM_PAGE.get(claim, claim)
+        q, r = quick.get(claim), reference.get(claim)
         ref = _md(r["summary"]) if r else "no reference run yet"
         key = _md(r.get("key", "")) if r else ""
         mine = _md(q["summary"]) if q else "not run"
         if q and q.get("budget", {}).get("epochs") is not None:
             mine += f" ({q['budget']['epochs']} epochs)"
-        lines.append(f"| {page} | {_md(figure)} | **{ref}** | {key} | {mine} | "
+        lines.append(f"| {claim} | {_md(figure)} | **{ref}** | {key} | {mine} | "
                      f"[{page}]({link_prefix}{page}.ipynb) |")
     return "\n".join(lines)
 

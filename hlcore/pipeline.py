@@ -448,11 +448,15 @@ def write_report(path: Path, runs: dict, intro: Path | None = None) -> None:
     into the introduction; a page without a verdict (a placeholder) is listed as not run."""
     from . import claims
 
-    def saved(file):
-        return {name: claims.load(folder / file) for name, folder in runs.items()
-                if (folder / file).exists()}
+    def saved(prefix):
+        """claim -> verdict, from PREFIX.json (the page's own claim) and PREFIX-CLAIM.json."""
+        out = {}
+        for name, folder in runs.items():
+            for f in sorted(folder.glob(f"{prefix}*.json")):
+                out[name if f.stem == prefix else f.stem[len(prefix) + 1:]] = claims.load(f)
+        return out
 
-    verdicts, references = saved("verdict.json"), saved("reference_verdict.json")
+    verdicts, references = saved("verdict"), saved("reference_verdict")
     missing = [name for name in runs if name not in verdicts
                and name in CLAIM_PAGES]
     text = claims.report_markdown(verdicts)

@@ -98,6 +98,37 @@ def test_separation_kernels_must_stay_above_under_the_papers_rule_too():
     assert v.verdict == C.PARTLY and not v.clauses[1].passed
 
 
+def networks_table(resnet=(1.4, 0.3, 0.2), fc=(1.5, 1.2, 0.5), seeds=2):
+    rows = []
+    for s in range(seeds):
+        for N, r, f in zip((1000, 5000, 10000), resnet, fc):
+            rows += [{"learner": "3resnet", "N": N, "seed": s, "test_error": r},
+                     {"learner": "3layer", "N": N, "seed": s, "test_error": f},
+                     {"learner": "2layer", "N": N, "seed": s, "test_error": f + 0.3},
+                     {"learner": "2layer(NTK-inf)", "N": N, "seed": s, "test_error": 2.0}]
+    return pd.DataFrame(rows)
+
+
+def test_networks_need_more_samples_than_the_resnet():
+    v = C.networks(networks_table(), T, FULL)
+    assert v.verdict == C.REPRODUCED
+    assert "seed 0 3layer: 5000 vs 10000" in v.clauses[0].detail
+    assert "seed 0 2layer: 5000 vs 10000+" in v.clauses[0].detail  # 2layer never: censored
+    # 3layer gets there as early as the ResNet: the first clause fails
+    v = C.networks(networks_table(fc=(1.5, 0.5, 0.4)), T, FULL)
+    assert v.verdict == C.PARTLY and "smaller N" in v.failed[0]
+    # below the paper's budget a comparison of two networks can move either way
+    assert C.networks(networks_table(), T, SHORT).verdict == C.INCONCLUSIVE
+    # neither ever learns most of it: nothing to compare
+    v = C.networks(networks_table(resnet=(1.4, 1.3, 1.2)), T, FULL)
+    assert not v.clauses[0].passed
+    v = C.networks(networks_table(resnet=(1.4, 1.3, 1.2), fc=(1.5, 1.4, 1.3)), T, FULL)
+    assert not v.clauses[0].judged and v.verdict == C.INCONCLUSIVE
+    with pytest.raises(ValueError, match="fully connected"):
+        t = networks_table()
+        C.networks(t[t.learner.isin(["3resnet", "2layer(NTK-inf)"])], T, FULL)
+
+
 def width_table(resnet=0.3, fc=0.9, kernel=1.5):
     rows = []
     for m, s in itertools.product((100, 200, 500), range(3)):
@@ -370,6 +401,17 @@ def test_fit_exponent_recovers_a_power_law_with_an_honest_error():
                       "reached": True})
     fit = C.fit_exponent(t)
     assert abs(fit["slope"] - 2) < 3 * fit["stderr"] and 0 < fit["stderr"] < 0.5
+
+
+def test_alpha_exponent_recovers_alpha_to_the_fourth():
+    rng = np.random.default_rng(1)
+    alphas = np.repeat([0.1, 0.2, 0.3, 0.4], 2)
+    grid = pd.DataFrame({"alpha": alphas, "beta": 1.0,
+                         "test_error": 5 * alphas**4 * np.exp(rng.normal(0, 0.1, len(alphas)))})
+    fit = C.alpha_exponent(grid)
+    assert abs(fit["slope"] - 4) < 3 * fit["stderr"] and fit["stderr"] < 0.5
+    assert np.isnan(C.alpha_exponent(grid[grid.alpha < 0.25])["slope"])
+    assert np.isnan(C.alpha_exponent(grid, beta=0.5)["slope"])
 
 
 def hierarchy_table(joint=0.3, layer=1.3):
