@@ -20,6 +20,15 @@ def _list(args) -> int:
     from . import profiles
     from .pipeline import parameters_cell
 
+    if args.name:  # one page: every parameter with every profile's value
+        spec = profiles.get_spec(args.name)
+        print(f"{args.name}: {spec.description}")
+        values = {p: profiles.resolve(args.name, p) for p in profiles.PROFILES}
+        for p in spec.params:
+            print(f"  {p.name} ({p.type}): {p.help}")
+            for prof in profiles.PROFILES:
+                print(f"      {prof:<10} {values[prof][p.name]!r}")
+        return 0
     for name, spec in profiles.NOTEBOOKS.items():
         print(f"{name}: {spec.description}")
         names = parameters_cell(name)
@@ -28,6 +37,7 @@ def _list(args) -> int:
             flag = "" if p.name in names else "  (missing from the notebook!)"
             quick = values[p.name]
             print(f"    {p.name:<14} {p.type:<12} quick={quick!r}  {p.help}{flag}")
+    print("hl list NAME shows one notebook's parameters in every profile")
     return 0
 
 
@@ -63,7 +73,19 @@ def _run(args) -> int:
     res = run_notebook(args.name, args.profile, overrides, out_dir=args.out, force=args.force)
     how = "cached" if res["status"] == "cached" else f"done in {res['seconds']:.0f} s"
     print(f"{args.name}: {how}; outputs in {res['out_dir']}")
+    _say_verdicts(res["out_dir"])
     return 0
+
+
+def _say_verdicts(out_dir) -> None:
+    """The run's verdicts, one line each (the page's claim, then others it decides)."""
+    import json
+    from pathlib import Path
+
+    files = sorted(Path(out_dir).glob("verdict*.json"), key=lambda f: f.name != "verdict.json")
+    for f in files:
+        v = json.loads(f.read_text())
+        print(f"{v['claim']}: {v['summary']}")
 
 
 def _plan(args) -> int:
@@ -137,7 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ap = argparse.ArgumentParser(prog="hl", description="Run the experiments of the hlcore book.")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list", help="every notebook with its parameters").set_defaults(func=_list)
+    ls = sub.add_parser("list", help="every notebook with its parameters (one notebook: every "
+                        "profile's values)")
+    ls.add_argument("name", nargs="?", default=None)
+    ls.set_defaults(func=_list)
 
     run = sub.add_parser("run", help="run one notebook (cached) and write its outputs")
     run.add_argument("name")

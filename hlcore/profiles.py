@@ -540,6 +540,12 @@ def resolve(name: str, profile: str = "quick", **overrides) -> dict:
                          f"{params['N_values']}: no kernel would be fitted to compare with")
     if shape:  # the target checks what one parameter alone cannot (d even, k * f_degree <= d)
         page_target(params, target)
+    for key in ("alpha", "map_alphas"):  # the paper's Concept: alpha in [0, 1)
+        for v in (params[key] if isinstance(params.get(key), list) else [params.get(key)]):
+            if v is not None and not 0 < v < 1:
+                raise ValueError(f"{key} must be in (0, 1): the paper's targets take alpha in "
+                                 f"[0, 1), and alpha = 0 leaves no composite signal to learn; "
+                                 f"got {v!r}")
     if params.get("device") == "cuda":
         import torch
 

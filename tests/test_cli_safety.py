@@ -180,3 +180,30 @@ def test_interrupt_prints_one_line_and_exits_130(tmp_path):
     assert p.returncode == 130, out
     assert lines[-1].startswith("hl: interrupted"), out
     assert len(lines) <= 3 and "Traceback" not in out, out
+
+
+def test_hl_run_ends_with_the_pages_verdict(cache, tmp_path, capsys):
+    assert hl(SMOKE + ["--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-2].startswith("separation: ") and out[-1].startswith("networks: ")
+    assert any(v in out[-2] for v in ("reproduced", "inconclusive"))
+
+
+def test_hl_list_one_notebook_shows_every_profile(capsys):
+    assert hl(["list", "width"]) == 0
+    text = capsys.readouterr().out
+    for profile in ("smoke", "quick", "reference", "paper"):
+        assert f"      {profile:<10} " in text
+    assert "m_values (list[int])" in text
+
+
+@pytest.mark.parametrize("args", [["-p", "alpha", "0"], ["-p", "alpha", "1.5"]])
+def test_alpha_outside_the_papers_range_is_refused(args, cache, tmp_path, capsys):
+    assert hl(SMOKE + args + ["--out", str(tmp_path / "o")]) == 2
+    assert "alpha must be in (0, 1)" in one_line_error(capsys)
+
+
+def test_profile_has_help(capsys):
+    with pytest.raises(SystemExit):
+        hl(["run", "--help"])
+    assert "reference: the paper's 800 epochs" in " ".join(capsys.readouterr().out.split())
