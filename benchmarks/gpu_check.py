@@ -5,16 +5,16 @@ Prints one JSON line per result (and appends it to OUT/gpu_check.jsonl):
 1. the CUDA tests (`pytest -k cuda`);
 2. both benchmarks on CUDA (batched grid training; kernel ridge path at N = 20000);
 3. every page in the smoke profile with device="cuda", kernels included;
-4. paper-budget results, kept as tidy CSV + run.json under OUT/NAME/ (copy them to
-   results/paper/NAME/ in the repository; the book shows them beside the quick profile):
-   the width page at the paper's 800 epochs with widths up to 5000 and a reduced grid, the
-   protocol study (paper profile) and the sensitivity panel (see PAPER_RUNS), as far as the
-   budget goes. Training tasks run in 12 processes sharing the GPU ($HL_EXECUTOR).
+4. reference runs (the paper's 800 epochs, wide grids, 3 seeds: see PAPER_RUNS), kept as tidy
+   CSV + run.json under OUT/NAME/, as far as the budget goes; `python
+   tools/publish_reference.py NAME OUT/NAME` commits one to results/reference/NAME/, which the
+   book redraws and re-judges. Training tasks run in 12 processes sharing the GPU
+   ($HL_EXECUTOR).
 
 The pages run without Jupyter: their code cells are executed in order in one namespace, with
 the parameters injected as papermill would (a GPU machine may have PyTorch but no Jupyter).
 
-    python benchmarks/gpu_check.py [--out results/paper] [--budget 480]
+    python benchmarks/gpu_check.py [--out results/gpu] [--budget 480]
     python benchmarks/gpu_check.py --smoke   # CPU dry run at tiny sizes (CI)
 """
 from __future__ import annotations
@@ -36,16 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-#: The paper-budget runs: (page, profile, overrides). The width grid is reduced (8 of the
-#: paper's 240 learning-rate x weight-decay points, 3 of its 5 seeds) to fit one GPU-hour's
-#: slice; the widths stop at 5000, where the 3-layer network's m x m layer is already 25M
-#: weights per configuration.
-PAPER_RUNS = [
-    ("protocol", "paper", {"seeds": 2}),
-    ("width", "paper", {"m_values": [100, 200, 500, 1000], "seeds": 2,
-                        "lrs": [0.1, 0.2, 0.5, 1.0], "weight_decays": [0.0, 1e-4],
-                        "n_val": 2000, "n_test": 5000}),
-]
+#: The paper-budget runs: (page, profile, overrides): the reference profile of every page (the
+#: paper's 800 epochs, wide grids, 3 seeds), in the order the book needs them. Their folders
+#: are published into results/reference/ by tools/publish_reference.py.
+PAPER_RUNS = [(name, "reference", {}) for name in
+              ("width", "protocol", "sensitivity", "frobenius", "hierarchy", "sample-gap",
+               "separation")]
 
 
 def emit(record: dict, log: Path) -> None:
@@ -127,7 +123,7 @@ def subprocess_step(name: str, cmd: list[str], timeout: float, log: Path) -> Non
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(ROOT / "results" / "paper"))
+    ap.add_argument("--out", default=str(ROOT / "results" / "gpu"))
     ap.add_argument("--budget", type=float, default=480.0, help="seconds for everything")
     ap.add_argument("--smoke", action="store_true", help="CPU dry run at tiny sizes (CI)")
     ap.add_argument("--paper-only", action="store_true", help="only the paper-budget runs")

@@ -852,7 +852,9 @@ def report_markdown(verdicts: dict) -> str:
     """The report's claim-by-claim section from saved verdicts {page name: verdict dict}:
     claim, criterion, per-seed numbers, budget beside the paper's, verdict."""
     out = []
-    for page, v in verdicts.items():
+    order = list(CLAIM_FIGURES)
+    for page, v in sorted(verdicts.items(),
+                          key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
         b = v["budget"]
         out += [f"## {v['claim'].capitalize()}", "", f"**Verdict: {_md(v['summary'])}**", "",
                 f"**Claim** (our words): {_md(v['statement'])}", "",
@@ -899,14 +901,14 @@ def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../note
     the paper's budget (the committed reference run, judged now), its key number beside the
     paper's, and the verdict of this build's own (quick) run. `quick` and `reference`: page ->
     saved verdict dict (reference ones carry a `key`); a missing one is said, not skipped."""
-    lines = ["| claim | the paper's | at the paper's budget | key number (reference run) "
-             "| this build's run | page |", "|---|---|---|---|---|---|"]
+    lines = ["| claim | the paper's figure | at the paper's budget | key number (reference "
+             "run) | this build's run | page |", "|---|---|---|---|---|---|"]
     for claim, figure in CLAIM_FIGURES.items():
         page = CLAIM_PAGE.get(claim, claim)
         q, r = quick.get(claim), reference.get(claim)
-        ref = _md(r["summary"]) if r else "no reference run yet"
+        ref = _md(r["verdict"]) if r else "no reference run yet"
         key = _md(r.get("key", "")) if r else ""
-        mine = _md(q["summary"]) if q else "not run"
+        mine = _md(q["verdict"]) if q else "not run"
         if q and q.get("budget", {}).get("epochs") is not None:
             mine += f" ({q['budget']['epochs']} epochs)"
         lines.append(f"| {claim} | {_md(figure)} | **{ref}** | {key} | {mine} | "

@@ -219,9 +219,15 @@ class ReferenceRun:
         return line
 
 
+def glue_budget(name: str, P: dict) -> None:
+    """The run's profile and budget, for the answer box that opens the page."""
+    plots.glue(f"{name}.run_budget", f"profile {P['profile']}: {P_budget(P)}")
+    plots.PROFILE = P["profile"]  # a smoke run's figures say so in their titles
+
+
 def P_budget(P: dict) -> str:
     parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
-             f"{P['seeds']} seeds" if "seeds" in P else None,
+             f"{P['seeds']} seed{'s' if P['seeds'] != 1 else ''}" if "seeds" in P else None,
              f"{len(P['lrs'])} x {len(P.get('weight_decays', [0]))} grid" if "lrs" in P else None]
     return ", ".join(p for p in parts if p)
 
@@ -254,10 +260,17 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
 
     ref = reference(name)
     if ref is None:
+        plots.glue(f"{name}.reference", "no reference run committed yet")
         display(Markdown(f"No reference run of this page is committed yet. It runs with "
                          f"`hl run {name} --profile reference` (`hl plan {name} --profile "
                          f"reference` gives its cost), and its CSVs and run.json go to "
                          f"`results/reference/{name}/`."))
+        return None
+    if name not in PAGES:
+        plots.glue(f"{name}.reference", "a run is committed, but this page cannot redraw it yet")
+        display(Markdown(f"A reference run is committed in `results/reference/{name}/` "
+                         f"({ref.provenance()}), but this page has no code to redraw and judge "
+                         f"it yet."))
         return None
     page = PAGES[name]
     T = ref.tables
@@ -272,8 +285,10 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
         (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
         display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
                          f"{key}.\n\n{ref.provenance()}"))
+        plots.glue(f"{name}.reference", f"{verdict.summary()} ({key}; {P_budget(ref.P)})")
     else:
         display(Markdown(f"**At the paper's budget:** {key}.\n\n{ref.provenance()}"))
+        plots.glue(f"{name}.reference", f"{key} ({P_budget(ref.P)})")
     page["figure"](T, ref.P, title=f"reference run: {P_budget(ref.P)}")
     plt.show()
     if verdict is not None:

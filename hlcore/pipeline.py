@@ -409,7 +409,8 @@ def provenance_markdown(name: str, folder: Path) -> str:
     def link(file: str, text: str | None = None) -> str:
         return f"{{download}}`{text or file} <{name}/{file}>`"
 
-    figures = [f"{link(p.name)} ({link(p.with_suffix('.svg').name, 'SVG')})"
+    figures = [link(p.name) + (f" ({link(p.with_suffix('.svg').name, 'SVG')})"
+                               if p.with_suffix(".svg").exists() else "")
                for p in sorted(folder.glob("*.csv"))]
     files = figures + [link("run.json")] + (
         [link("verdict.json")] if (folder / "verdict.json").exists() else [])
@@ -426,9 +427,10 @@ def provenance_markdown(name: str, folder: Path) -> str:
             ("host", f"{run.get('host', '?')} ({run.get('platform', '?')})"),
             ("run key", f"`{run.get('key', '?')}`")]
     table = "\n".join(f"| {k} | {v.replace('|', '/')} |" for k, v in rows)
-    return (f"## Files and provenance of this run\n\nDownloads: {'; '.join(files)}. Each CSV "
-            f"is the tidy table its figure plots; `run.json` holds every parameter.\n\n"
-            f"| record | this run |\n|---|---|\n{table}\n")
+    return (f"## Files and provenance of this run\n\n::::{{dropdown}} Downloads, parameters "
+            f"and provenance\n\nDownloads: {'; '.join(files)}. Each CSV is the tidy table its "
+            f"figure plots; `run.json` holds every parameter.\n\n"
+            f"| record | this run |\n|---|---|\n{table}\n\n::::\n")
 
 
 REPORT_MARKER = "<!-- hl book inserts the claims here -->"

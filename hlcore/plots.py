@@ -47,10 +47,17 @@ def heatmap(table, ax, *, vmin: float, vmax: float, label: str, cmap: str = "RdY
     return ax
 
 
+#: The profile of the page being run (set by pages.glue_budget): smoke figures are marked.
+PROFILE = None
+
+
 def save_figure(fig, name: str, data, out_dir: str | Path = ".") -> dict:
     """Write NAME.png, NAME.svg and NAME.csv (the tidy data plotted) into out_dir."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if PROFILE == "smoke":  # tiny sizes: never to be mistaken for a result
+        fig.suptitle("smoke profile: tiny sizes, not a result", color="#b2182b", fontsize=9,
+                     y=1.02)
     paths = {"png": out / f"{name}.png", "svg": out / f"{name}.svg", "csv": out / f"{name}.csv"}
     fig.savefig(paths["png"], bbox_inches="tight")
     fig.savefig(paths["svg"], bbox_inches="tight")

@@ -309,8 +309,8 @@ def test_from_notebook_reads_what_the_reader_set_and_takes_the_rest_from_the_pro
     injected = {**ns, "In": ["", '# Parameters\nprofile = "smoke"\nm = 500\n']}
     assert profiles.from_notebook("separation", injected)["m"] == 500
     # text from `papermill -p` is parsed like `hl run -p`
-    text = profiles.from_notebook("separation", {**ns, "N_values": "[300, 600]", "alpha": 1})
-    assert text["N_values"] == [300, 600] and text["alpha"] == 1.0
+    text = profiles.from_notebook("separation", {**ns, "N_values": "[300, 600]", "beta": 2})
+    assert text["N_values"] == [300, 600] and text["beta"] == 2.0
     with pytest.raises(profiles.ParameterError) as err:
         profiles.from_notebook("separation", {**ns, "N_values": "300,x"})
     assert err.value._render_traceback_() == ["hl: error: N_values must be a list of int; "
