@@ -158,7 +158,7 @@ def sgd_search(d: int, N: int, m: int, lrs, weight_decays, seeds=(0,), epochs: i
     model, configs, hist, _ = train_models(d, m, data, lrs, weight_decays, seeds, epochs,
                                            record_every=record_every, device=device)
     # the initialisation, redrawn from the seeds (SignNet2 trains W itself from W0)
-    init = SignNet2(d, 1, m, [c[0] for c in configs], device=model.A0.device).weight("W")
+    init = SignNet2(d, 1, m, [c[0] for c in configs], device=model.A0.device).weight("W").detach()
     disp = (model.weight("W").detach() - init).double().pow(2).sum(dim=(1, 2)).sqrt()
     init_norms = init.double().pow(2).sum(dim=(1, 2)).sqrt()
     test = squared_error(model, data.x_test, data.y_test).cpu().numpy()

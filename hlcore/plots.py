@@ -33,6 +33,68 @@ def setup():
     sns.set_theme(context="notebook", style="ticks", font_scale=0.9, rc={
         "figure.dpi": 110, "savefig.dpi": 150, "axes.grid": True, "grid.alpha": 0.3,
         "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False})
+    _render_tables()
+
+
+def _render_tables() -> None:
+    """Every DataFrame a page shows goes through `render_table` (one renderer for the book)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    import pandas as pd
+
+    ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, render_table)
+
+
+def _cell(v) -> str:
+    """One value as a reader reads it: rounded, counts as integers, NaN as a word."""
+    import math
+    import numbers
+
+    if v is None:
+        return "n/a"
+    if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
+        return "yes" if v else "no"
+    if isinstance(v, numbers.Integral):
+        return f"{int(v):,d}" if abs(int(v)) >= 10000 else str(int(v))
+    if isinstance(v, numbers.Real):
+        v = float(v)
+        if math.isnan(v):
+            return "n/a"
+        if math.isinf(v):
+            return "none" if v > 0 else "-inf"
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,d}" if abs(v) >= 10000 else str(int(v))
+        return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return str(v)
+
+
+def render_table(df) -> str:
+    """A table for people, as HTML: no bare 0..n index (a meaningful index becomes a column),
+    flattened column names (never a bare `0`), rounded numbers and counts as integers, NaN as
+    'n/a', text wrapped rather than cut, and a horizontal scroll rather than columns cut off."""
+    import html
+
+    import pandas as pd
+
+    df = df.copy()
+    if isinstance(df.columns, pd.MultiIndex):
+        df.columns = [" ".join(str(c) for c in col if str(c)) for col in df.columns]
+    df.columns = ["value" if str(c) == "0" and len(df.columns) == 1 else str(c)
+                  for c in df.columns]
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
+        df = df.reset_index()
+        df.columns = [("" if str(c) == "index" else str(c)) for c in df.columns]
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return ('<div class="hl-table" style="overflow-x: auto; max-width: 100%">'
+            '<table class="dataframe table" style="white-space: normal; word-break: normal">'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 def heatmap(table, ax, *, vmin: float, vmax: float, label: str, cmap: str = "RdYlBu"):

@@ -24,7 +24,8 @@ def make_job(target, task: tuple, *, is_learner: bool, store: ResultStore, n_val
              protocol: dict | None = None) -> dict:
     """A task with everything `run_task` needs, as plain picklable values. `protocol`: the
     networks' training options beyond the grid (train_grid's `decay`, `early_stopping`)."""
-    return {"task": task, "protocol": dict(protocol or {}), "is_learner": is_learner, "target": target, "cache": str(store.root),
+    return {"task": task, "protocol": dict(protocol or {}), "is_learner": is_learner,
+            "target": target, "cache": str(store.root),
             "n_val": n_val, "n_test": n_test, "lrs": list(lrs),
             "weight_decays": list(weight_decays), "epochs": epochs, "ridges": list(ridges),
             "device": device}

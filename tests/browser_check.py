@@ -46,6 +46,58 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+# What a reader must see first, and must never see (issue 21).
+_READER_JS = r"""() => {
+  const main = document.querySelector('main') || document.body;
+  const all = Array.from(main.querySelectorAll('*'));
+  const at = el => el ? all.indexOf(el) : -1;
+  const answer = Array.from(main.querySelectorAll('.admonition'))
+      .find(a => a.textContent.includes('The answer'));
+  const figure = main.querySelector('img');
+  const params = Array.from(main.querySelectorAll('p, strong'))
+      .find(e => e.textContent.trim().startsWith('Parameters of this run'));  // folded too
+  const cut = Array.from(main.querySelectorAll('td, th'))
+      .map(c => c.innerText.trim()).filter(t => /(\.\.\.|\u2026)$/.test(t)).slice(0, 3);
+  const bare = Array.from(main.querySelectorAll('table')).filter(t => {
+      const rows = Array.from(t.querySelectorAll('tbody tr'));
+      const head = t.querySelector('thead tr th, thead tr td');
+      if (head && head.innerText.trim() !== '') return false;  // a named column, e.g. seed
+      return rows.length > 1 && rows.every((r, i) => {
+          const c = r.querySelector('th, td'); return c && c.innerText.trim() === String(i); });
+  }).length;
+  const paths = (main.innerText.match(/\/(root|tmp|home|work|usr|opt|private|Users)\/[\w.\-\/]+/g)
+      || []).slice(0, 3);
+  const first = main.querySelector('table');
+  const firstRows = first ? first.querySelectorAll('tbody tr').length : 0;
+  return {answer: at(answer), figure: at(figure), params: at(params), cut, bare, paths,
+          firstRows};
+}"""
+
+
+def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
+    """On a figure page the answer and the first figure come before the parameters; no table
+    cell is cut with '...', no table has a bare 0..n index column, no text shows a path of
+    the machine that built the book; the report's first table has a row per claim."""
+    r = page.evaluate(_READER_JS)
+    out = []
+    if rel.startswith("notebooks/") and "placeholder" not in rel and r["params"] >= 0:
+        if r["answer"] < 0 or r["answer"] > r["params"]:
+            out.append("the answer box does not come before the parameters")
+        if r["figure"] < 0 or r["figure"] > r["params"]:
+            out.append("the first figure does not come before the parameters")
+    out += [f"table cell cut: {c!r}" for c in r["cut"]]
+    if r["bare"]:
+        out.append(f"{r['bare']} table(s) with a bare 0..n index column")
+    out += [f"a path of the build machine shows: {p}" for p in r["paths"]]
+    if rel == "book/report.html":
+        from hlcore.claims import CLAIM_FIGURES
+
+        if r["firstRows"] != len(CLAIM_FIGURES):
+            out.append(f"the report's first table has {r['firstRows']} rows, not one per claim "
+                       f"({len(CLAIM_FIGURES)})")
+    return out
+
+
 def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
     """Visit every page; return {'pages': n, 'problems': [...], 'search_results': n}."""
     from playwright.sync_api import sync_playwright
@@ -95,6 +147,7 @@ def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
             raw = [t for t in ("\\(", "\\[", "$$") if t in text]
             if raw:
                 problems.append(f"{rel}: raw TeX left on the page ({', '.join(raw)})")
+            problems += [f"{rel}: {p}" for p in reader_problems(page, rel)]
             for href in page.evaluate("() => Array.from(document.querySelectorAll('a[href]'))"
                                       ".map(a => a.href)"):
                 if href.startswith(server.url):

@@ -111,3 +111,26 @@ def test_report_numbers_come_from_the_runs(book, tmp_path):
     html = build_with_cache(book.parent.parent / "cache", tmp_path)
     assert "SENTINEL-VERDICT" in (html / "book" / "report.html").read_text()
     assert "SENTINEL-VERDICT" not in (book / "book" / "report.html").read_text()
+
+
+def test_the_reader_checks_catch_what_a_reader_would_trip_over(book, tmp_path):
+    broken = tmp_path / "html"
+    shutil.copytree(book, broken)
+    page = broken / "notebooks" / "width.html"
+    bad = ("<table><thead><tr><th></th><th>x</th></tr></thead><tbody>"
+           "<tr><th>0</th><td>at N = 5000, e...</td></tr>"
+           "<tr><th>1</th><td>/root/build/hlcore/x.py</td></tr></tbody></table>")
+    text = page.read_text().replace("The answer", "An answer").replace("</main>", bad + "</main>")
+    page.write_text(text)
+    report = broken / "book" / "report.html"
+    html = report.read_text()
+    start = html.index("<tbody>")  # the scorecard: drop its first row
+    end = html.index("</tr>", start) + len("</tr>")
+    report.write_text(html[:start + len("<tbody>")] + html[end:])
+    problems = check_book(broken)["problems"]
+    for expected in ("the answer box does not come before the parameters",
+                     "table cell cut: 'at N = 5000, e...'",
+                     "1 table(s) with a bare 0..n index column",
+                     "a path of the build machine shows: /root/build/hlcore/x.py"):
+        assert f"notebooks/width.html: {expected}" in problems, problems
+    assert any(p.startswith("book/report.html: the report's first table has") for p in problems)

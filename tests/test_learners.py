@@ -106,3 +106,25 @@ def test_selection_tells_targets_apart_by_their_parameters():
                       "N": 10, "m": 4, "seed": 0, "lr": [1, 2, 1, 2],
                       "val_error": [0.1, 0.2, 0.9, 0.8], "test_error": 0.0, "diverged": False})
     assert sorted(select(t)["lr"]) == [1, 2]  # one choice per beta
+
+
+def test_tables_are_rendered_for_people():
+    import numpy as np
+    import pandas as pd
+
+    from hlcore.plots import render_table
+
+    long = "at N = 5000, every seed, under either selection rule, the strongest kernel"
+    html = render_table(pd.DataFrame({"clause": [long, "b"], "count": [900.0, 3.0],
+                                      "error": [0.123456, np.nan], "ok": [True, False]}))
+    assert long in html and "..." not in html  # wrapped, not cut
+    assert "<td>900</td>" in html and "900.0" not in html  # a count is an integer
+    assert "<td>0.123</td>" in html and "<td>n/a</td>" in html  # rounded; NaN as a word
+    assert "<td>yes</td>" in html
+    assert "<th></th>" not in html and "<td>0</td><td>at N" not in html  # no bare index
+    named = render_table(pd.DataFrame({"value": [1.5]}, index=pd.Index(["lr"], name="param")))
+    assert "<th>param</th>" in named and "<td>lr</td>" in named
+    assert "<th>value</th>" in render_table(pd.Series([1.0, 2.0]).to_frame())  # not "0"
+    multi = pd.DataFrame([[0.1, 0.2]], columns=pd.MultiIndex.from_tuples(
+        [(100, "this book"), (100, "paper v2")]))
+    assert "<th>100 this book</th>" in render_table(multi)
