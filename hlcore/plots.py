@@ -173,6 +173,10 @@ def error_curves(data, x: str, threshold: float | None = None, ax=None, *, y: st
         ax.axhline(threshold, label=threshold_label, **THRESHOLD_STYLE)
     if logx:
         ax.set_xscale("log")
+        values = sorted(data[x].dropna().unique())
+        if len(values) <= 12:  # ticks at the values run, written plainly (not 1.2x10^1)
+            ax.set_xticks(values, [f"{v:g}" for v in values])
+            ax.xaxis.set_minor_locator(plt.NullLocator())
     if logy:
         ax.set_yscale("log")
     ax.set_ylabel("test error  (mean squared error, summed over outputs)")
