@@ -63,6 +63,8 @@ def _run(args) -> int:
 
     profiles.resolve(args.name, args.profile, **overrides)  # validate before any work
     _check_memory(args.name, args.profile, overrides)
+    if args.profile == "paper":
+        _check_time(args.name, overrides)
     from .pipeline import check_cache_dir, check_out_dir
     from .store import default_root
 
@@ -95,6 +97,24 @@ def _plan(args) -> int:
     overrides = parse_overrides(args.name, args.param or [])
     print(format_plan(plan(args.name, args.profile, overrides)))
     return 0
+
+
+#: The paper profile is refused where its estimated time here exceeds this (hours).
+PAPER_HOURS_LIMIT = 48
+
+
+def _check_time(name: str, overrides: dict) -> None:
+    """Refuse a paper-profile run that no machine like this one could finish, with its cost."""
+    from .plan import _human, plan
+
+    p = plan(name, "paper", overrides)
+    if p["seconds_here"] > PAPER_HOURS_LIMIT * 3600:
+        ref = plan(name, "reference")
+        raise ValueError(f"the paper profile of {name} would take about "
+                         f"{_human(p['seconds_here'])} here ({_human(p['seconds_gpu'])} on one "
+                         f"GPU, an order of magnitude); --profile reference takes about "
+                         f"{_human(ref['seconds_here'])} (hl plan {name} --profile paper shows "
+                         f"the cost; -p overrides can shrink it)")
 
 
 def _check_memory(name: str, profile: str, overrides: dict) -> None:

@@ -207,3 +207,16 @@ def test_profile_has_help(capsys):
     with pytest.raises(SystemExit):
         hl(["run", "--help"])
     assert "reference: the paper's 800 epochs" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_paper_profile_is_refused_with_its_cost_where_no_machine_could_run_it(
+        cache, capsys, monkeypatch):
+    from hlcore import plan
+
+    monkeypatch.setattr(plan, "calibrate", lambda force=False: {
+        "step_overhead_s": 1e-4, "train_flops_per_s": 1e10, "kernel_entries_per_s": 1e8,
+        "cholesky_flops_per_s": 1e10, "matmul32_flops_per_s": 1e10})
+    assert hl(["run", "separation", "--profile", "paper"]) == 2
+    line = one_line_error(capsys)
+    assert "the paper profile of separation would take about" in line
+    assert "--profile reference takes about" in line
