@@ -910,7 +910,10 @@ def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../note
         key = _md(r.get("key", "")) if r else ""
         mine = _md(q["verdict"]) if q else "not run"
         if q and q.get("budget", {}).get("epochs") is not None:
-            mine += f" ({q['budget']['epochs']} epochs)"
+            edges = q["budget"].get("edges") or []
+            mine += (f" ({q['budget']['epochs']} epochs"
+                     + (f"; {len(edges)} chosen value(s) at a grid's edge" if edges else "")
+                     + ")")
         lines.append(f"| {claim} | {_md(figure)} | **{ref}** | {key} | {mine} | "
                      f"[{page}]({link_prefix}{page}.ipynb) |")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .learners import InitScales
+from .sweep import checkpoint_every
 from .train import Data, mark_selected, train_grid
 from .validation import check_choice
 
@@ -95,7 +96,8 @@ def run_reading(job: dict) -> pd.DataFrame:
                    lrs=[lr * factor for lr in job["lrs"]], weight_decays=job["weight_decays"],
                    seeds=[job["seed"]], epochs=job["epochs"], batch_size=job["batch_size"],
                    data=data, device=job["device"], store=ResultStore(job["cache"]),
-                   progress=False, early_stopping=True, **kwargs)
+                   progress=False, early_stopping=True,
+                   eval_every=checkpoint_every(job["epochs"]), **kwargs)
     views = []
     for reading in job["readings"]:
         view = t.copy()

@@ -241,3 +241,11 @@ def test_grid_edges():
     e = grid_edges(_grid_table(lambda lr, wd: abs(lr - 0.2) + wd).assign(
         test_error=lambda t: -t["lr"]), by="test_error")
     assert list(e["side"]) == ["top"]
+
+
+def test_checkpoints_every_25_epochs_at_the_papers_budget_and_at_least_8_in_a_short_run():
+    from hlcore.sweep import checkpoint_every
+
+    # 25 at 800 epochs is pinned: the committed reference runs were keyed on it
+    assert checkpoint_every(800) == 25 and checkpoint_every(200) == 25
+    assert checkpoint_every(40) == 5 and checkpoint_every(2) == 1
