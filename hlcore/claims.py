@@ -520,7 +520,8 @@ NORM_MARGIN = 2.0
 
 
 def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
-              checkpoints: pd.DataFrame | None = None) -> Verdict:
+              checkpoints: pd.DataFrame | None = None, paper_best_test: float | None = None,
+              beyond: pd.DataFrame | None = None) -> Verdict:
     """`hand`: the hand-made networks, one per error level (train_error, test_error,
     frobenius_norm); `sgd`: every SGD-trained model (train_error, val_error, test_error,
     frobenius_norm). `checkpoints` (train_error, frobenius_norm, optionally test_error), e.g.
@@ -591,7 +592,22 @@ def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
                f"best {_fmt(best_test)} (chosen on validation {_fmt(chosen.test_error)}) vs "
                f"hand-made {_fmt(easiest.hand_test_error)}", "hurts"),
     ]
-    return _verdict("frobenius", statement, criterion, clauses, nums, budget)
+    notes = []
+    if paper_best_test is not None:
+        notes.append(f"SGD's best test error over every model: {_fmt(best_test)} here, "
+                     f"{_fmt(paper_best_test)} in the paper (d = 40, N = 5000, its Figure 3(a))")
+    if beyond is not None and len(beyond):
+        b = beyond.sort_values("N")
+        limit = TEST_FACTOR * easiest.hand_test_error
+        ok = b[b["test_error"] < limit]
+        d = int(b["d"].iloc[0]) if "d" in b else None
+        scale = f" ({int(b['N'].max()) / d**2:.1f} d^2)" if d else ""
+        notes.append("beyond the paper, more data at a fixed width: " + ", ".join(
+            f"N = {int(r.N)}: {_fmt(r.test_error)}" for r in b.itertuples()) + "; SGD "
+            + (f"generalises (below {_fmt(limit)}) from N = {int(ok['N'].iloc[0])}"
+               if len(ok) else f"does not generalise (below {_fmt(limit)}) at any N up to "
+                               f"{int(b['N'].max())}{scale}"))
+    return _verdict("frobenius", statement, criterion, clauses, nums, budget, notes=notes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -280,6 +280,17 @@ def test_frobenius_one_sgd_model_that_generalises_refutes_the_negative_claim():
     assert v.verdict == C.PARTLY and "best 0.13" in v.clauses[1].detail
 
 
+def test_frobenius_notes_the_papers_value_and_the_panel_beyond_the_paper():
+    hand, sgd = frobenius_tables()
+    beyond = pd.DataFrame({"N": [1000, 5000, 20000], "d": 40, "test_error": [0.95, 0.8, 0.2]})
+    v = C.frobenius(hand, sgd, FULL, paper_best_test=0.699, beyond=beyond)
+    assert "0.9 here, 0.699 in the paper" in v.notes[0]
+    assert "generalises (below 0.36) from N = 20000" in v.notes[1]
+    v = C.frobenius(hand, sgd, FULL, beyond=beyond.assign(test_error=0.9))
+    assert "does not generalise (below 0.36) at any N up to 20000 (12.5 d^2)" in v.notes[0]
+    assert v.verdict == C.REPRODUCED  # notes never change the verdict
+
+
 def test_frobenius_checkpoints_and_a_small_norm_at_a_higher_train_error():
     hand, sgd = frobenius_tables()
     # a small-norm model that fits worse than the hand-made network does not count (pinned)
