@@ -167,11 +167,71 @@ def protocol_key(T: dict, P: dict) -> str:
             f"{', '.join(val) or 'none'}")
 
 
+# --- frobenius: v2 Figures 1 and 3 ------------------------------------------------------------
+
+def _paper_frobenius():
+    paper = plots.load_reference("v2_fig1_fig3_frobenius")
+    return paper[paper["panel"] == "fig3a"]
+
+
+def frobenius_verdict(T: dict, P: dict) -> claims.Verdict:
+    paper = _paper_frobenius()
+    return claims.frobenius(
+        T["frobenius_hand"], T["frobenius_models"], claims.Budget.of(P),
+        checkpoints=T.get("frobenius_history"), beyond=T.get("frobenius_vs_N"),
+        paper_best_test=float(paper[paper["series"] == "sgd_best_test"]["error"].min()))
+
+
+def frobenius_figure(T: dict, P: dict, title: str = ""):
+    import matplotlib.pyplot as plt
+
+    from . import frobenius as fb
+
+    hand, models = T["frobenius_hand"], T["frobenius_models"]
+    front = fb.frontier(T["frobenius_history"])
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    ax.plot(models["test_error"], models["frobenius_norm"], "o", color="#e08214", alpha=0.35,
+            markersize=4, label="SGD: each trained model (test error)")
+    ax.plot(front["train_error"], front["frobenius_norm"], "-", color="#e08214",
+            label="SGD: smallest norm at each train error")
+    ax.plot(hand["test_error"], hand["frobenius_norm"], "*", color="#1f5fbf", markersize=12,
+            label="hand-made (train = test error)")
+    style = {"hand_constructed": ("*", "#1f5fbf"), "sgd_best_test": ("o", "#b35806"),
+             "sgd_train_frontier": ("s", "#b35806")}
+    for series, g in _paper_frobenius().groupby("series"):
+        mk, col = style[series]
+        ax.plot(g["error"], g["frobenius_norm"], mk, markerfacecolor="none",
+                markeredgecolor=col, markersize=9, label=f"{series.replace('_', ' ')} (paper v2)")
+    if len(hand):
+        ax.axhline(float(hand["frobenius_norm"].min()), color="#555555", linestyle=":",
+                   linewidth=1, label="norm of the smallest hand-made network")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("error (mean squared error; 1 = predicting 0)")
+    ax.set_ylabel("Frobenius norm of W")
+    ax.set_title(title or f"parity6, d={P['d']}, N={P['N']}, m in {P['m_values']}")
+    plots.legend_outside(ax)
+    return fig
+
+
+def frobenius_key(T: dict, P: dict) -> str:
+    hand, models = T["frobenius_hand"], T["frobenius_models"]
+    if hand.empty:
+        return "no hand-made network reached its goal"
+    pool = pd.concat([models, T.get("frobenius_history", models.iloc[:0])], ignore_index=True)
+    fits = pool[pool["train_error"] <= hand["train_error"].max()]
+    norms = ", ".join(f"{v:.0f}" for v in hand["frobenius_norm"])
+    return (f"hand-made norms {norms}; SGD's smallest norm at the easiest hand-made train error "
+            + (f"{fits['frobenius_norm'].min():.0f}" if len(fits) else "not reached")
+            + f"; SGD's best test error {models['test_error'].min():.2f} (paper 0.699)")
+
+
 PAGES = {
     "width": dict(verdict=width_verdict, figure=width_figure, key=width_key),
     "sensitivity": dict(verdict=sensitivity_verdict, figure=sensitivity_figure,
                         key=sensitivity_key),
     "protocol": dict(figure=protocol_figure, key=protocol_key, table=protocol_comparison),
+    "frobenius": dict(verdict=frobenius_verdict, figure=frobenius_figure, key=frobenius_key),
 }
 
 
