@@ -349,8 +349,8 @@ def networks(chosen: pd.DataFrame, threshold: float, budget: Budget,
             rows.append({"seed": int(seed), "network": net,
                          "3resnet_n_star": r, "3resnet_reached": not r_open,
                          "network_n_star": n, "network_reached": not n_open,
-                         "gap": None if r_open and n_open else (
-                             False if r_open else (True if n_open else r < n)),
+                         "gap": _gap(r, "above" if r_open else "", n,
+                                     "above" if n_open else ""),
                          "3resnet_lower_at_every_N": bool(lower.fillna(False).all())})
     nums = pd.DataFrame(rows)
     judged = nums[nums["gap"].notna()]
