@@ -226,12 +226,133 @@ def frobenius_key(T: dict, P: dict) -> str:
             + f"; SGD's best test error {models['test_error'].min():.2f} (paper 0.699)")
 
 
+# --- separation: the v3 headline figure, and the fully connected networks ---------------------
+
+def _separation_fitted(T: dict, P: dict, rule: str = "val") -> pd.DataFrame:
+    c = _chosen(T["separation_grid"], rule)
+    return c[c["N"] <= P["kernel_N_max"]]  # where kernels were fitted too
+
+
+def separation_verdict(T: dict, P: dict) -> claims.Verdict:
+    return claims.separation(_separation_fitted(T, P), profiles.page_target(P).threshold,
+                             claims.Budget.of(P, T["separation_grid"]),
+                             paper_rule=_separation_fitted(T, P, "test"))
+
+
+def networks_verdict(T: dict, P: dict) -> claims.Verdict:
+    table = T["separation_grid"]
+    return claims.networks(_chosen(table), profiles.page_target(P).threshold,
+                           claims.Budget.of(P, table))
+
+
+def separation_figure(T: dict, P: dict, title: str = ""):
+    target = profiles.page_target(P)
+    ax = plots.error_curves(_chosen(T["separation_grid"]), "N", target.threshold)
+    ax.set_xlabel("number of training samples N")
+    ax.set_title(title or f"{P['target']}: d={target.d}, k={target.k}, alpha={target.alpha}, "
+                          f"m={P['m']}")
+    plots.legend_outside(ax)
+    return ax.figure
+
+
+def separation_key(T: dict, P: dict) -> str:
+    c = _chosen(T["separation_grid"])
+    N = c["N"].max()
+    top = c[c["N"] == N].groupby("learner")["test_error"].mean().sort_values()
+    kern = top[[n for n in top.index if "(" in n]]
+    return (f"at N = {N}: 3resnet {top.get('3resnet', float('nan')):.2f}, strongest kernel "
+            f"{kern.index[0]} {kern.iloc[0]:.2f} (k alpha^2 = "
+            f"{profiles.page_target(P).threshold:.2f})") if len(kern) else f"at N = {N}"
+
+
+# --- hierarchy: joint against layer-wise training ---------------------------------------------
+
+def hierarchy_verdict(T: dict, P: dict) -> claims.Verdict:
+    layer = T["hierarchy_layerwise"]
+    return claims.hierarchy(layer, profiles.page_target(P).threshold,
+                            claims.Budget.of(P, layer))
+
+
+def hierarchy_figure(T: dict, P: dict, title: str = ""):
+    ax = plots.error_curves(T["hierarchy_layerwise"], "N", profiles.page_target(P).threshold,
+                            threshold_label=r"$k\alpha^2$",
+                            palette={"joint": "#1f5fbf", "layer-wise": "#6a3d9a",
+                                     "3layer": "#e08214"})
+    ax.set_xlabel("training samples N")
+    ax.set_title(title or "3resnet trained jointly or layer by layer, and 3layer")
+    plots.legend_outside(ax)
+    return ax.figure
+
+
+def hierarchy_key(T: dict, P: dict) -> str:
+    layer = T["hierarchy_layerwise"]
+    N = layer["N"].max()
+    top = layer[layer["N"] == N].groupby("learner")["test_error"].mean()
+    return f"at N = {N}: " + ", ".join(f"{k} {v:.2f}" for k, v in top.items())
+
+
+# --- sample-gap: N* against d on Theorem 2's instance -----------------------------------------
+
+def sample_gap_verdict(T: dict, P: dict) -> claims.Verdict:
+    return claims.sample_gap(T["n_star"], P["kernels"], claims.Budget.of(P))
+
+
+def sample_gap_fits(T: dict) -> pd.DataFrame:
+    return pd.DataFrame({name: claims.fit_exponent(g) for name, g in
+                         T["n_star"].groupby("learner", sort=False)}).T
+
+
+def sample_gap_figure(T: dict, P: dict, title: str = ""):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    nstar = T["n_star"]
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    fits = sample_gap_fits(T)
+    for name, g in nstar.groupby("learner", sort=False):
+        st = plots.style(name)
+        ok, no = g[g["reached"].astype(bool)], g[~g["reached"].astype(bool)]
+        ax.plot(ok["d"], ok["n_star"], st["marker"], color=st["color"], label=name)
+        ax.plot(no["d"], no["n_star"], st["marker"], color=st["color"], markerfacecolor="none")
+        fit = fits.loc[name]
+        if np.isfinite(fit["slope"]):
+            ds = np.array(sorted(ok["d"].unique()), float)
+            c = np.exp(np.mean(np.log(ok["n_star"]) - fit["slope"] * np.log(ok["d"])))
+            ax.plot(ds, c * ds ** fit["slope"], "-", color=st["color"], linewidth=1)
+    d_values = sorted(nstar["d"].unique())
+    ds, base = np.array(d_values, float), nstar["n_star"].min()
+    for s_, lab in [(1, "slope 1"), (P["k"] / 2, f"slope k/2 = {P['k'] / 2:g}")]:
+        ax.plot(ds, base * (ds / ds[0]) ** s_, color="#999999", linestyle="--", linewidth=0.8)
+        ax.text(ds[-1], base * (ds[-1] / ds[0]) ** s_, lab, fontsize=8, color="#666666")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(d_values, [str(d) for d in d_values])
+    ax.minorticks_off()
+    ax.set_xlabel("input dimension d")
+    ax.set_ylabel("N*: samples to reach the threshold")
+    ax.set_title(title or f"Theorem 2's instance, k = {P['k']}, alpha = {P['alpha']}")
+    plots.legend_outside(ax)
+    return fig
+
+
+def sample_gap_key(T: dict, P: dict) -> str:
+    import numpy as np
+
+    return "fitted exponents of N* in d: " + "; ".join(
+        f"{k} {r.slope:.2f} +- {r.stderr:.2f}" if np.isfinite(r.slope) else f"{k}: too few points"
+        for k, r in sample_gap_fits(T).iterrows())
+
+
 PAGES = {
     "width": dict(verdict=width_verdict, figure=width_figure, key=width_key),
     "sensitivity": dict(verdict=sensitivity_verdict, figure=sensitivity_figure,
                         key=sensitivity_key),
     "protocol": dict(figure=protocol_figure, key=protocol_key, table=protocol_comparison),
     "frobenius": dict(verdict=frobenius_verdict, figure=frobenius_figure, key=frobenius_key),
+    "separation": dict(verdict=separation_verdict, figure=separation_figure, key=separation_key,
+                       more={"networks": networks_verdict}),
+    "hierarchy": dict(verdict=hierarchy_verdict, figure=hierarchy_figure, key=hierarchy_key),
+    "sample-gap": dict(verdict=sample_gap_verdict, figure=sample_gap_figure, key=sample_gap_key),
 }
 
 
@@ -337,11 +458,16 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     key = page["key"](T, ref.P)
     verdict = page["verdict"](T, ref.P) if "verdict" in page else None
+    run = {k: ref.run.get(k) for k in ("start", "commit", "duration_seconds", "machine",
+                                      "profile")}
+    more = {claim: fn(T, ref.P) for claim, fn in page.get("more", {}).items()}
+    for claim, v in more.items():  # other claims the page decides (separation: networks)
+        (Path(out_dir) / f"reference_verdict-{claim}.json").write_text(
+            json.dumps({**v.to_dict(), "run": run}, indent=2))
     if verdict is not None:
         d = verdict.to_dict()
         d["key"] = key
-        d["run"] = {k: ref.run.get(k) for k in ("start", "commit", "duration_seconds",
-                                               "machine", "profile")}
+        d["run"] = run
         (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
         display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
                          f"{key}.\n\n{ref.provenance()}"))
@@ -353,6 +479,9 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
     plt.show()
     if verdict is not None:
         display(claims.present_table(verdict))
+    for claim, v in more.items():
+        display(Markdown(f"**{claim.capitalize()} at the paper's budget: {v.summary()}.**"))
+        display(claims.present_table(v))
     if "table" in page:
         display(page["table"](T, ref.P))
     return verdict

@@ -39,22 +39,39 @@ def test_every_committed_reference_verdict_is_recomputed(name):
     assert fig.axes
 
 
-@pytest.fixture
-def fake_reference(tmp_path, monkeypatch):
-    """A smoke run of width published as if it were a reference run."""
+def publish_smoke(name, tmp_path, monkeypatch):
+    """A smoke run of page `name` published as if it were a reference run."""
     monkeypatch.setenv("HL_CACHE", str(tmp_path / "cache"))
-    out = tmp_path / "out"
-    assert hl(["run", "width", "--profile", "smoke", "--out", str(out)]) == 0
+    out = tmp_path / "out" / name
+    assert hl(["run", name, "--profile", "smoke", "--out", str(out)]) == 0
     root = tmp_path / "reference"
-    (root / "width").mkdir(parents=True)
+    (root / name).mkdir(parents=True)
     for csv in out.glob("*.csv"):
-        shutil.copy(csv, root / "width" / csv.name)
+        shutil.copy(csv, root / name / csv.name)
     run = json.loads((out / "run.json").read_text())
     run.update(profile="reference", compute_hash=source_hash(COMPUTE_MODULES), machine="test",
                commit="0" * 40)
-    (root / "width" / "run.json").write_text(json.dumps(run))
+    (root / name / "run.json").write_text(json.dumps(run))
     monkeypatch.setattr(pages, "REFERENCE_DIR", root)
     return root
+
+
+@pytest.fixture
+def fake_reference(tmp_path, monkeypatch):
+    return publish_smoke("width", tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("name", sorted(set(pages.PAGES) - {"width"}))
+def test_every_page_redraws_and_judges_its_own_saved_tables(name, tmp_path, monkeypatch):
+    """What a page saves is enough for its reference section: figure, key, verdicts."""
+    publish_smoke(name, tmp_path, monkeypatch)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    pages.show_reference(name, tmp_path / "page")
+    page = pages.PAGES[name]
+    saved = sorted(p.name for p in (tmp_path / "page").glob("reference_verdict*.json"))
+    expected = (["reference_verdict.json"] if "verdict" in page else []) + [
+        f"reference_verdict-{c}.json" for c in page.get("more", {})]
+    assert saved == sorted(expected)
 
 
 def test_show_reference_judges_the_tables_and_saves_the_verdict_with_its_key(
@@ -82,7 +99,7 @@ def test_a_new_reference_run_changes_the_pages_run_key(fake_reference):
 
 def test_a_page_without_a_reference_run_says_how_to_make_one(tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append(a[0]))
     monkeypatch.setattr(pages, "REFERENCE_DIR", tmp_path)
     assert pages.show_reference("width", tmp_path / "o") is None
     assert "hl run width --profile reference" in shown[0].data
