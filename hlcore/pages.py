@@ -391,7 +391,7 @@ class ReferenceRun:
         hours = r.get("duration_seconds", 0) / 3600
         line = (f"Run on {r.get('start', '?')[:10]} at commit `{r.get('commit', '?')[:10]}`, "
                 f"{hours:.1f} h on {r.get('machine', r.get('platform', '?'))} "
-                f"(profile `{r.get('profile')}`: {P_budget(self.P)}).")
+                f"(profile `{r.get('profile')}`: {budget_text(self.P)}).")
         if self.stale:
             line += (" **Warning:** the code that computes results (hlcore's "
                      f"{', '.join(COMPUTE_MODULES)}) has changed since this run; its tables "
@@ -402,11 +402,11 @@ class ReferenceRun:
 
 def glue_budget(name: str, P: dict) -> None:
     """The run's profile and budget, for the answer box that opens the page."""
-    plots.glue(f"{name}.run_budget", f"profile {P['profile']}: {P_budget(P)}")
+    plots.glue(f"{name}.run_budget", f"profile {P['profile']}: {budget_text(P)}")
     plots.PROFILE = P["profile"]  # a smoke run's figures say so in their titles
 
 
-def P_budget(P: dict) -> str:
+def budget_text(P: dict) -> str:
     parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
              f"{P['seeds']} seed{'s' if P['seeds'] != 1 else ''}" if "seeds" in P else None,
              f"{len(P['lrs'])} x {len(P.get('weight_decays', [0]))} grid" if "lrs" in P else None]
@@ -471,11 +471,11 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
         (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
         display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
                          f"{key}.\n\n{ref.provenance()}"))
-        plots.glue(f"{name}.reference", f"{verdict.summary()} ({key}; {P_budget(ref.P)})")
+        plots.glue(f"{name}.reference", f"{verdict.summary()} ({key}; {budget_text(ref.P)})")
     else:
         display(Markdown(f"**At the paper's budget:** {key}.\n\n{ref.provenance()}"))
-        plots.glue(f"{name}.reference", f"{key} ({P_budget(ref.P)})")
-    page["figure"](T, ref.P, title=f"reference run: {P_budget(ref.P)}")
+        plots.glue(f"{name}.reference", f"{key} ({budget_text(ref.P)})")
+    page["figure"](T, ref.P, title=f"reference run: {budget_text(ref.P)}")
     plt.show()
     if verdict is not None:
         display(claims.present_table(verdict))
