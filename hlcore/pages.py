@@ -389,9 +389,10 @@ class ReferenceRun:
     def provenance(self) -> str:
         r = self.run
         hours = r.get("duration_seconds", 0) / 3600
-        line = (f"Run on {r.get('start', '?')[:10]} at commit `{r.get('commit', '?')[:10]}`, "
-                f"{hours:.1f} h on {r.get('machine', r.get('platform', '?'))} "
-                f"(profile `{r.get('profile')}`: {budget_text(self.P)}).")
+        line = (f"Run on {r.get('start', '?')[:10]} at commit `{r.get('commit', '?')[:10]}` on "
+                f"{r.get('machine', r.get('platform', '?'))} (profile `{r.get('profile')}`: "
+                f"{budget_text(self.P)}); its last pass took {hours:.1f} h, reusing the results "
+                f"of earlier passes from the cache.")
         if self.stale:
             line += (" **Warning:** the code that computes results (hlcore's "
                      f"{', '.join(COMPUTE_MODULES)}) has changed since this run; its tables "
