@@ -197,6 +197,19 @@ def _damage(folder: Path, name: str) -> str | None:
     return None
 
 
+def _keep_niceness(pid: int | None) -> None:
+    """A kernel starts in a session of its own; under Linux's autogroup scheduling the session,
+    not the process, competes for the CPU, so `nice -n 19 hl run ...` would still take half
+    the machine. Give the kernel's session this process's niceness (Linux only; a no-op
+    elsewhere or where it is not permitted)."""
+    if pid is None or os.nice(0) == 0:
+        return
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(str(os.nice(0)))
+    except OSError:
+        pass
+
+
 def _kernel_manager_class():
     """A kernel manager that talks to the kernel over local IPC sockets (in a temporary
     folder) instead of TCP: no network port is opened for a notebook run."""
@@ -220,6 +233,7 @@ def _kernel_manager_class():
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             finally:
                 kw["stderr"].close()
+                _keep_niceness(getattr(getattr(self.provisioner, "process", None), "pid", None))
 
         _launch_kernel = _async_launch_kernel
 

@@ -315,3 +315,17 @@ def test_from_notebook_reads_what_the_reader_set_and_takes_the_rest_from_the_pro
         profiles.from_notebook("separation", {**ns, "N_values": "300,x"})
     assert err.value._render_traceback_() == ["hl: error: N_values must be a list of int; "
                                               "got 'x'"]
+
+
+def test_a_niced_run_gives_its_kernels_session_the_same_niceness():
+    """Under autogroup scheduling a kernel's new session would otherwise compete at nice 0."""
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/autogroup").exists():
+        pytest.skip("no autogroup scheduling here")
+    code = ("import os; from hlcore.pipeline import _keep_niceness; os.setsid(); "
+            "_keep_niceness(os.getpid()); print(open('/proc/self/autogroup').read())")
+    out = subprocess.run(["nice", "-n", "7", sys.executable, "-c", code], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip().endswith("nice 7")
