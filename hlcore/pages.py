@@ -470,8 +470,9 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
         d["key"] = key
         d["run"] = run
         (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
+        notes = "".join(f"\n\n*Note:* {n}" for n in verdict.notes)
         display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
-                         f"{key}.\n\n{ref.provenance()}"))
+                         f"{key}.{notes}\n\n{ref.provenance()}"))
         plots.glue(f"{name}.reference", f"{verdict.summary()} ({key}; {budget_text(ref.P)})")
     else:
         display(Markdown(f"**At the paper's budget:** {key}.\n\n{ref.provenance()}"))
