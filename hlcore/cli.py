@@ -220,18 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    from .pipeline import PipelineError
-
     try:
-        return args.func(args)
-    except (ValueError, PipelineError, MemoryError) as e:
-        print(f"hl: error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:  # a folder that cannot be written, a full disk
-        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
-        print(f"hl: error: {e.strerror or e}{where}", file=sys.stderr)
-        return 2
+        args = build_parser().parse_args(argv)
+        from .pipeline import PipelineError  # inside: Ctrl-C during the imports is one line too
+
+        try:
+            return args.func(args)
+        except (ValueError, PipelineError, MemoryError) as e:
+            print(f"hl: error: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:  # a folder that cannot be written, a full disk
+            where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+            print(f"hl: error: {e.strerror or e}{where}", file=sys.stderr)
+            return 2
     except KeyboardInterrupt:
         print("hl: interrupted; finished results are cached and the next run resumes from them",
               file=sys.stderr, flush=True)

@@ -169,8 +169,11 @@ def test_interrupt_prints_one_line_and_exits_130(tmp_path):
     """Ctrl-C reaches the whole foreground process group: hl, its kernel and workers."""
     env = {**os.environ, "HL_CACHE": str(tmp_path / "cache")}
     env.pop("PYTEST_CURRENT_TEST", None)
-    p = subprocess.Popen([sys.executable, "-m", "hlcore.cli", "run", "width", "--profile",
-                          "smoke", "--force", "--out", str(tmp_path / "o")], cwd=tmp_path,
+    # a run long enough (tens of seconds) that the signal lands inside it on any machine
+    p = subprocess.Popen([sys.executable, "-m", "hlcore.cli", "run", "separation", "--profile",
+                          "smoke", "-p", "N_values", "3000", "-p", "kernel_N_max", "3000",
+                          "-p", "epochs", "300", "--force",
+                          "--out", str(tmp_path / "o")], cwd=tmp_path,
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          start_new_session=True)
     time.sleep(5)  # inside the notebook run
