@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import profiles
-from .store import (DAMAGE_LOG, default_root, digest, discard_damaged, package_versions,
-                    source_hash)
+from .store import (COMPUTE_MODULES, DAMAGE_LOG, default_root, digest, discard_damaged,
+                    package_versions, source_hash)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -264,6 +264,9 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     damage_log = root / DAMAGE_LOG
     damage_seen = damage_log.stat().st_size if damage_log.exists() else 0
     started = datetime.now(timezone.utc)
+    # the code the run starts from: a checkout moved on during a long run must not be recorded
+    code = {"hlcore_source_hash": source_hash(),
+            "compute_hash": source_hash(COMPUTE_MODULES), **git_commit()}
     t0 = time.perf_counter()
     os.environ["HL_CACHE"] = str(root)  # the kernel shares the result cache
     os.environ["HL_QUIET"] = "1"  # no progress bars inside the executed notebook
@@ -281,11 +284,12 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
         seconds = time.perf_counter() - t0
         run = {"notebook": name, "profile": profile, "parameters": params,
                "overrides": overrides or {}, "seeds": list(range(params.get("seeds", 1))),
-               "key": key, "hlcore_source_hash": source_hash(),
+               "key": key,
                "package_versions": package_versions(), "python": platform.python_version(),
                "start": started.isoformat(), "end": datetime.now(timezone.utc).isoformat(),
                "duration_seconds": round(seconds, 2), "host": socket.gethostname(),
-               "platform": platform.platform(), **git_commit(),
+               "platform": platform.platform(),
+               **code,
                "outputs": sorted([p.name for p in tmp.iterdir() if p.is_file()]
                                  + ["run.json"])}
         (tmp / "run.json").write_text(json.dumps(run, indent=2))

@@ -329,3 +329,25 @@ def test_a_niced_run_gives_its_kernels_session_the_same_niceness():
     out = subprocess.run(["nice", "-n", "7", sys.executable, "-c", code], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip().endswith("nice 7")
+
+
+def test_run_json_records_the_code_the_run_started_from(cache, tmp_path, monkeypatch):
+    """A long run's checkout may move on before it ends: commit and hashes are taken at the
+    start, and the compute hash is the one the book compares reference runs against."""
+    from hlcore.store import COMPUTE_MODULES, source_hash
+
+    commits = iter(["a" * 40, "b" * 40])
+    monkeypatch.setattr(pipeline, "git_commit",
+                        lambda: {"commit": next(commits), "commit_dirty": False})
+
+    def execute(src, dst, **kw):  # the notebook unexecuted: only the provenance is tested
+        shutil.copy(src, dst)
+
+    import papermill
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    pipeline.run_notebook("protocol", "smoke", out_dir=tmp_path / "out")
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["commit"] == "a" * 40
+    assert run["compute_hash"] == source_hash(COMPUTE_MODULES)
+    assert run["hlcore_source_hash"] == source_hash()

@@ -59,7 +59,9 @@ def main(argv=None) -> int:
         return 2
     commit = subprocess.run(["git", "-C", str(args.repo), "rev-parse", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
-    run.update(commit=run.get("commit") or commit, compute_hash=compute_hash(args.repo),
+    # runs record their code as they start; older ones are dated by the checkout given
+    run.update(commit=run.get("commit") or commit,
+               compute_hash=run.get("compute_hash") or compute_hash(args.repo),
                machine=run.get("machine") or machine())
     dst = ROOT / "results" / "reference" / args.name
     dst.mkdir(parents=True, exist_ok=True)
