@@ -104,6 +104,9 @@ class Budget:
             kwargs["edges"] = [f"{r.learner}: {r.parameter} {r.value:g} at the {r.side} of "
                                f"its grid ({r.where})"
                                for r in grid_edges(table).itertuples()]
+        elif (table is not None and "edges" not in kwargs and "lr" in table.columns
+              and "selected_val" not in table.columns and len(P.get("lrs", [])) > 1):
+            kwargs["edges"] = chosen_edges(table, P["lrs"])
         return cls(epochs=epochs, grid=grid, seeds=P.get("seeds", 1), **kwargs)
 
     @property
@@ -116,6 +119,20 @@ class Budget:
         """Below the paper's epochs, or an optimum at a grid's edge: either way a network's
         failure may be the budget's, and more search could reverse it."""
         return self.below_paper or bool(self.edges)
+
+
+def chosen_edges(chosen: pd.DataFrame, lrs) -> list[str]:
+    """Edges for a table of chosen configurations only (a page that keeps no whole grid): each
+    learning rate at the top or bottom of the grid `lrs` it was chosen from."""
+    lo, hi = min(lrs), max(lrs)
+    out = []
+    for r in chosen.itertuples():
+        side = "top" if r.lr == hi else "bottom" if r.lr == lo else None
+        if side:
+            where = ", ".join(f"{k}={getattr(r, k)}" for k in ("N", "m", "seed")
+                              if hasattr(r, k))
+            out.append(f"{r.learner}: lr {r.lr:g} at the {side} of its grid ({where})")
+    return out
 
 
 @dataclass

@@ -400,9 +400,10 @@ HIERARCHY = NotebookSpec(
         "quick": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2, weight_decay=1e-4,
                       epochs=40, seeds=2, N_values=[2000, 5000, 10000], lrs=[0.1, 0.2, 0.5],
                       n_val=1000, n_test=2000, device="auto"),
+        # learning rates to 2 (the width page's reference run chose 1 for 3resnet at m = 500)
         "reference": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2,
                           weight_decay=1e-4, epochs=800, seeds=3, N_values=[2000, 5000, 10000],
-                          lrs=[0.05, 0.1, 0.2, 0.5, 1.0], n_val=1000, n_test=2000,
+                          lrs=[0.05, 0.1, 0.2, 0.5, 1.0, 2.0], n_val=1000, n_test=2000,
                           device="auto"),
         "paper": dict(target="parity-v3", alpha=0.3, N=10000, m=1000, lr=0.2,
                       weight_decay=1e-4, epochs=800, seeds=5,

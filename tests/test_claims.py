@@ -507,3 +507,17 @@ def test_budget_reads_the_epochs_off_the_table():
     b = C.Budget.of(P, rows)
     assert b.epochs == 100 and b.below_paper and b.grid == "2 learning rates x 1 weight decays"
     assert not C.Budget.of(P).below_paper
+
+
+def test_budget_names_edges_of_a_table_of_chosen_configurations_only():
+    """The hierarchy page keeps only each seed's chosen learning rate: one at the top or bottom
+    of its grid is named an edge, so a negative reading of it stays open."""
+    P = {"epochs": 800, "lrs": [0.1, 0.2, 0.5], "weight_decay": 1e-4, "seeds": 3}
+    rows = pd.DataFrame({"learner": ["joint", "joint", "layer-wise"], "N": [1000] * 3,
+                         "seed": [0, 1, 0], "lr": [0.2, 0.5, 0.1], "epochs": [800] * 3})
+    b = C.Budget.of(P, rows)
+    assert b.edges == ["joint: lr 0.5 at the top of its grid (N=1000, seed=1)",
+                       "layer-wise: lr 0.1 at the bottom of its grid (N=1000, seed=0)"]
+    assert b.short and not b.below_paper
+    assert not C.Budget.of(P, rows.iloc[:1]).edges
+    assert not C.Budget.of({**P, "lrs": [0.2]}, rows.iloc[:1]).edges  # no grid: no edge
