@@ -162,9 +162,10 @@ def protocol_key(T: dict, P: dict) -> str:
     c = protocol_comparison(T, P)
     found = protocol.recovering_readings(c)
     val = protocol.recovering_readings(c, "recovers_val_rule")
+    adopted = protocol.shortfall(c)
     return (f"readings that recover the paper's values for every network and width: under the "
             f"paper's rule {', '.join(found) or 'none'}; chosen on validation "
-            f"{', '.join(val) or 'none'}")
+            f"{', '.join(val) or 'none'}" + (f". Under {adopted}" if adopted else ""))
 
 
 # --- frobenius: v2 Figures 1 and 3 ------------------------------------------------------------

@@ -50,6 +50,10 @@ READINGS = {
 }
 
 
+#: The reading every page adopts (profiles.ADOPTED): decay on W0 + W, early stopping.
+ADOPTED_READING = "decay on W0 + W, early stopping"
+
+
 def study(target, *, learners, readings=tuple(READINGS), N: int, m, seeds: int,
           epochs: int, lrs, weight_decays, n_val: int, n_test: int, batch_size: int = 50,
           device="auto", store=None, progress: bool | None = None,
@@ -153,3 +157,26 @@ def recovering_readings(comparison: pd.DataFrame, column: str = "recovers") -> l
     RECOVERY_FACTOR above it (`recovers_val_rule`)."""
     ok = comparison.groupby("reading", sort=False)[column].all()
     return [r for r, v in ok.items() if v]
+
+
+def shortfall(comparison: pd.DataFrame, reading: str = ADOPTED_READING) -> str:
+    """One sentence on `reading` against the paper, per width and network (chosen on
+    validation, mean over seeds), naming every network more than RECOVERY_FACTOR above the
+    paper's value and its ratio under the paper's rule; '' when the reading was not run."""
+    c = comparison[(comparison["reading"] == reading) & comparison["paper"].notna()]
+    if c.empty:
+        return ""
+    parts = []
+    for m, g in c.groupby("m", sort=True):
+        parts.append(f"m = {m}: " + ", ".join(
+            f"{r.learner} {r.test_error_val_rule:.3g} ({r.val_rule_over_paper:.2f}x the "
+            f"paper's {r.paper:.3g})" for r in g.itertuples()))
+    seeds = int(c["seeds"].min())
+    text = (f"the adopted protocol ({reading}), chosen on validation, mean of {seeds} "
+            f"seed(s): " + "; ".join(parts))
+    short = c[c["val_rule_over_paper"] > RECOVERY_FACTOR]
+    if short.empty:
+        return text + f"; every network within {RECOVERY_FACTOR:g}x of the paper"
+    return text + "; more than {:g}x above the paper: ".format(RECOVERY_FACTOR) + ", ".join(
+        f"{r.learner} at m = {r.m} ({r.val_rule_over_paper:.2f}x; under the paper's rule "
+        f"{r.paper_rule_over_paper:.2f}x)" for r in short.itertuples())

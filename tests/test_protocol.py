@@ -1,0 +1,56 @@
+"""The protocol study's comparison with the paper, on small synthetic tables."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from hlcore import protocol as pr
+
+PAPER = pd.DataFrame({"learner": ["3resnet", "3layer"], "m": [200, 200], "N": [1000, 1000],
+                      "test_error": [0.1, 0.6]})
+
+
+def study_table(errors: dict) -> pd.DataFrame:
+    """Two configurations per (reading, learner, seed): a chosen one with the given test error
+    (and, along training, 0.9 of it), and a worse one the paper's rule would not pick."""
+    rows = []
+    for (reading, learner), errs in errors.items():
+        for seed, e in enumerate(errs):
+            for chosen, err in ((True, e), (False, 3 * e)):
+                rows.append({"reading": reading, "learner": learner, "m": 200, "N": 1000,
+                             "seed": seed, "test_error": err, "selected_val": chosen,
+                             "selected_test": chosen, "diverged": False,
+                             "best_test_error_along": 0.9 * err})
+    return pd.DataFrame(rows)
+
+
+def test_compare_scores_each_reading_under_both_rules():
+    t = study_table({("ours", "3resnet"): [0.2, 0.3], ("ours", "3layer"): [0.6, 0.66],
+                     (pr.ADOPTED_READING, "3resnet"): [0.1, 0.12],
+                     (pr.ADOPTED_READING, "3layer"): [0.7, 0.8]})
+    c = pr.compare(t, PAPER).set_index(["reading", "learner"])
+    assert c.loc[("ours", "3resnet"), "test_error_val_rule"] == pytest.approx(0.25)
+    assert c.loc[("ours", "3resnet"), "paper_rule_over_paper"] == pytest.approx(2.5)
+    assert not c.loc[("ours", "3resnet"), "recovers"]
+    # an early-stopping reading's paper rule is the best test error along training
+    es = c.loc[(pr.ADOPTED_READING, "3resnet")]
+    assert es["test_error_paper_rule"] == pytest.approx(0.9 * 0.11)
+    assert es["recovers"] and es["recovers_val_rule"]
+    assert c.loc[(pr.ADOPTED_READING, "3layer"), "recovers_val_rule"]  # 0.75 <= 1.25 x 0.6
+    assert pr.recovering_readings(pr.compare(t, PAPER)) == [pr.ADOPTED_READING]
+    # much better than the paper is not recovering it either: the factor works both ways
+    better = study_table({("ours", "3resnet"): [0.05, 0.05], ("ours", "3layer"): [0.6, 0.6]})
+    assert pr.recovering_readings(pr.compare(better, PAPER)) == []
+
+
+def test_shortfall_names_the_networks_above_the_paper_and_by_how_much():
+    t = study_table({(pr.ADOPTED_READING, "3resnet"): [0.15, 0.18],
+                     (pr.ADOPTED_READING, "3layer"): [0.7, 0.8]})
+    text = pr.shortfall(pr.compare(t, PAPER))
+    assert "m = 200: 3resnet 0.165 (1.65x the paper's 0.1), 3layer 0.75 (1.25x" in text
+    assert "mean of 2 seed(s)" in text
+    assert text.endswith("more than 1.25x above the paper: 3resnet at m = 200 (1.65x; under "
+                         "the paper's rule 1.49x)")
+    ok = study_table({(pr.ADOPTED_READING, "3resnet"): [0.1, 0.1],
+                      (pr.ADOPTED_READING, "3layer"): [0.6, 0.6]})
+    assert pr.shortfall(pr.compare(ok, PAPER)).endswith("every network within 1.25x of the paper")
+    assert pr.shortfall(pr.compare(ok, PAPER), reading="ours") == ""
