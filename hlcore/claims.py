@@ -153,6 +153,13 @@ class Verdict:
     def summary(self) -> str:
         """The verdict with the clauses it depends on, in one line: what is open, and what is
         settled beside it."""
+        if self.verdict in (INCONCLUSIVE, PARTLY):
+            return f"{self.verdict} ({self.detail()})"
+        return self.verdict
+
+    def detail(self) -> str:
+        """What the verdict rests on, in a phrase: the open, unjudged and failing clauses, or
+        that every clause holds."""
         b = self.budget.short
         if self.verdict == INCONCLUSIVE:
             settled = [c.name for c in self.clauses if not c.passed and not c.unsettled(b)]
@@ -161,10 +168,10 @@ class Verdict:
             parts = ([f"open at this budget: {'; '.join(open_)}"] if open_ else []) + (
                 [f"cannot be judged from these data: {'; '.join(unjudged)}"] if unjudged
                 else []) + ([f"fails for good: {'; '.join(settled)}"] if settled else [])
-            return f"{INCONCLUSIVE} ({'. '.join(parts)})"
-        if self.verdict == PARTLY:
-            return f"{PARTLY} (fails: {'; '.join(self.failed)})"
-        return self.verdict
+            return ". ".join(parts)
+        if self.failed:
+            return f"fails: {'; '.join(self.failed)}"
+        return "every clause of the criterion holds"
 
     def to_dict(self) -> dict:
         return {"claim": self.claim, "statement": self.statement, "criterion": self.criterion,
@@ -865,6 +872,8 @@ def present(verdict: Verdict, out_dir=".") -> pd.DataFrame:
     main = CLAIM_PAGE.get(verdict.claim) is None
     verdict.save(Path(out_dir) / ("verdict.json" if main else f"verdict-{verdict.claim}.json"))
     plots.glue(f"{verdict.claim}.verdict", verdict.summary())
+    plots.glue(f"{verdict.claim}.outcome", verdict.verdict)  # the answer box: outcome in bold
+    plots.glue(f"{verdict.claim}.detail", verdict.detail())
     plots.glue(f"{verdict.claim}.criterion", verdict.criterion)
     return verdict.clause_table()
 

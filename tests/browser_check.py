@@ -67,15 +67,26 @@ _READER_JS = r"""() => {
   }).length;
   const paths = (main.innerText.match(/\/(root|tmp|home|work|usr|opt|private|Users)\/[\w.\-\/]+/g)
       || []).slice(0, 3);
+  let bold = 0, text = 0;  // the answer box's text set in bold, by the browser's own style
+  if (answer) {
+    const walk = document.createTreeWalker(answer, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (n.parentElement.closest('.admonition-title')) continue;
+      const len = n.textContent.trim().length;
+      text += len;
+      if (parseInt(getComputedStyle(n.parentElement).fontWeight) >= 600) bold += len;
+    }
+  }
   const first = main.querySelector('table');
   const firstRows = first ? first.querySelectorAll('tbody tr').length : 0;
   return {answer: at(answer), figure: at(figure), params: at(params), cut, bare, paths,
-          firstRows};
+          firstRows, boldShare: text ? bold / text : 0};
 }"""
 
 
 def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
-    """On a figure page the answer and the first figure come before the parameters; no table
+    """On a figure page the answer and the first figure come before the parameters, and the
+    answer is not set all in bold; no table
     cell is cut with '...', no table has a bare 0..n index column, no text shows a path of
     the machine that built the book; the report's first table has a row per claim."""
     r = page.evaluate(_READER_JS)
@@ -85,6 +96,8 @@ def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
             out.append("the answer box does not come before the parameters")
         if r["figure"] < 0 or r["figure"] > r["params"]:
             out.append("the first figure does not come before the parameters")
+        if r["boldShare"] > 0.6:  # a box all in bold stresses nothing
+            out.append(f"the answer box is {r['boldShare']:.0%} bold")
     out += [f"table cell cut: {c!r}" for c in r["cut"]]
     if r["bare"]:
         out.append(f"{r['bare']} table(s) with a bare 0..n index column")

@@ -121,6 +121,9 @@ def test_the_reader_checks_catch_what_a_reader_would_trip_over(book, tmp_path):
            "<tr><th>0</th><td>at N = 5000, e...</td></tr>"
            "<tr><th>1</th><td>/root/build/hlcore/x.py</td></tr></tbody></table>")
     text = page.read_text().replace("The answer", "An answer").replace("</main>", bad + "</main>")
+    sep = broken / "notebooks" / "separation.html"  # glued text in bold, as MyST-NB sets it
+    sep.write_text(sep.read_text().replace(
+        "</head>", "<style>span.pasted-text { font-weight: bold !important; }</style></head>"))
     page.write_text(text)
     report = broken / "book" / "report.html"
     html = report.read_text()
@@ -134,3 +137,4 @@ def test_the_reader_checks_catch_what_a_reader_would_trip_over(book, tmp_path):
                      "a path of the build machine shows: /root/build/hlcore/x.py"):
         assert f"notebooks/width.html: {expected}" in problems, problems
     assert any(p.startswith("book/report.html: the report's first table has") for p in problems)
+    assert any(p.startswith("notebooks/separation.html: the answer box is") for p in problems)
