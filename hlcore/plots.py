@@ -69,7 +69,11 @@ def _cell(v) -> str:
             return "none" if v > 0 else "-inf"
         if v.is_integer() and abs(v) < 1e15:
             return f"{int(v):,d}" if abs(v) >= 10000 else str(int(v))
-        return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+        if abs(v) >= 1e4:
+            return f"{v:,.0f}"
+        # three significant digits, trailing zeros kept so that a column reads evenly
+        # (1.005 as 1.00 beside 0.785, not as 1)
+        return f"{v:#.3g}".rstrip(".")
     return str(v)
 
 

@@ -121,6 +121,9 @@ def test_tables_are_rendered_for_people():
     assert "<td>900</td>" in html and "900.0" not in html  # a count is an integer
     assert "<td>0.123</td>" in html and "<td>n/a</td>" in html  # rounded; NaN as a word
     assert "<td>yes</td>" in html
+    evenly = render_table(pd.DataFrame({"e": [1.0049, 0.79, 123.4, 2.5e-5]}))
+    for cell in ("1.00", "0.790", "123", "2.50e-05"):  # three significant digits, kept
+        assert f"<td>{cell}</td>" in evenly, evenly
     assert "<th></th>" not in html and "<td>0</td><td>at N" not in html  # no bare index
     named = render_table(pd.DataFrame({"value": [1.5]}, index=pd.Index(["lr"], name="param")))
     assert "<th>param</th>" in named and "<td>lr</td>" in named
