@@ -99,11 +99,7 @@ class Budget:
             kwargs.setdefault("selection", "validation set, with early stopping on it")
         if (table is not None and "edges" not in kwargs and "selected_val" in table.columns
                 and "lr" in table.columns and not table["selected_val"].astype(bool).all()):
-            from .train import grid_edges
-
-            kwargs["edges"] = [f"{r.learner}: {r.parameter} {r.value:g} at the {r.side} of "
-                               f"its grid ({r.where})"
-                               for r in grid_edges(table).itertuples()]
+            kwargs["edges"] = _grid_edges(table)
         elif (table is not None and "edges" not in kwargs and "lr" in table.columns
               and "selected_val" not in table.columns and len(P.get("lrs", [])) > 1):
             kwargs["edges"] = chosen_edges(table, P["lrs"])
@@ -119,6 +115,24 @@ class Budget:
         """Below the paper's epochs, or an optimum at a grid's edge: either way a network's
         failure may be the budget's, and more search could reverse it."""
         return self.below_paper or bool(self.edges)
+
+
+def _grid_edges(table: pd.DataFrame) -> list[str]:
+    """train.grid_edges as lines, each naming the target setting it belongs to where a page
+    varies one (sensitivity's beta)."""
+    from .train import grid_edges
+
+    varying = [c for c in ("target", "alpha", "beta", "d", "k") if c in table.columns
+               and table[c].nunique() > 1]
+    groups = table.groupby(varying, sort=True) if varying else [((), table)]
+    out = []
+    for key, sub in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        label = "".join(f"{c}={v:g}, " if isinstance(v, float) else f"{c}={v}, "
+                        for c, v in zip(varying, key))
+        out += [f"{r.learner}: {r.parameter} {r.value:g} at the {r.side} of its grid "
+                f"({label}{r.where})" for r in grid_edges(sub).itertuples()]
+    return out
 
 
 def chosen_edges(chosen: pd.DataFrame, lrs) -> list[str]:

@@ -249,3 +249,16 @@ def test_checkpoints_every_25_epochs_at_the_papers_budget_and_at_least_8_in_a_sh
     # 25 at 800 epochs is pinned: the committed reference runs were keyed on it
     assert checkpoint_every(800) == 25 and checkpoint_every(200) == 25
     assert checkpoint_every(40) == 5 and checkpoint_every(2) == 1
+
+
+def test_budget_edges_name_the_target_setting_a_page_varies():
+    """Sensitivity varies beta: an edge line says at which beta it sits."""
+    from hlcore import claims
+
+    interior = _grid_table(lambda lr, wd: abs(lr - 0.2) + wd).assign(beta=1.0)
+    edge = _grid_table(lambda lr, wd: -lr + wd).assign(beta=0.0)
+    table = pd.concat([interior, edge], ignore_index=True)
+    table["selected_val"] = False
+    b = claims.Budget.of({"lrs": [0.1, 0.2, 0.5], "weight_decays": [0.0, 1e-3], "seeds": 1},
+                         table)
+    assert len(b.edges) == 1 and "(beta=0, " in b.edges[0] and "lr 0.5 at the top" in b.edges[0]
