@@ -245,11 +245,22 @@ def decide(clauses: list[Clause], below_budget: bool) -> str:
 def _verdict(claim, statement, criterion, clauses, numbers, budget, notes=()) -> Verdict:
     notes = list(notes)
     if budget.edges:
+        lines = _edge_lines(budget.edges)
         notes.append(f"{len(budget.edges)} chosen value(s) at a grid's edge, so a network's "
-                     f"failure is not settled: " + "; ".join(budget.edges[:6])
-                     + (f"; and {len(budget.edges) - 6} more" if len(budget.edges) > 6 else ""))
+                     f"failure is not settled: " + "; ".join(lines[:6])
+                     + (f"; and {len(lines) - 6} more" if len(lines) > 6 else ""))
     return Verdict(claim, statement, criterion, decide(clauses, budget.short), clauses,
                    numbers.reset_index(drop=True), budget, notes)
+
+
+def _edge_lines(edges: list[str]) -> list[str]:
+    """Edge lines that differ only in where they sit, as one line listing the places."""
+    places: dict[str, list[str]] = {}
+    for e in edges:
+        what, _, where = e.partition(" (")
+        places.setdefault(what, []).append(where.rstrip(")"))
+    return [f"{what} ({'; '.join(w)})" if len(w) == 1 else
+            f"{what} in {len(w)} cases ({'; '.join(w)})" for what, w in places.items()]
 
 
 def _need(table: pd.DataFrame, columns, what: str) -> None:

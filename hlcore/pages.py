@@ -472,8 +472,8 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
         d["run"] = run
         (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
         notes = "".join(f"\n\n*Note:* {n}" for n in verdict.notes)
-        display(Markdown(f"**Verdict at the paper's budget: {verdict.summary()}.** "
-                         f"{key}.{notes}\n\n{ref.provenance()}"))
+        display(Markdown(f"**Verdict at the paper's budget: {verdict.verdict}** "
+                         f"({verdict.detail()}). {key}.{notes}\n\n{ref.provenance()}"))
         plots.glue(f"{name}.reference", f"{verdict.summary()} ({key}; {budget_text(ref.P)})")
     else:
         display(Markdown(f"**At the paper's budget:** {key}.\n\n{ref.provenance()}"))

@@ -521,3 +521,12 @@ def test_budget_names_edges_of_a_table_of_chosen_configurations_only():
     assert b.short and not b.below_paper
     assert not C.Budget.of(P, rows.iloc[:1]).edges
     assert not C.Budget.of({**P, "lrs": [0.2]}, rows.iloc[:1]).edges  # no grid: no edge
+
+
+def test_edge_notes_list_each_edge_once_with_its_places():
+    edges = [f"3resnet: weight_decay 0.05 at the top of its grid (beta=0, m=100, seed={s})"
+             for s in range(3)] + ["3resnet: lr 0.01 at the bottom of its grid (seed=2)"]
+    assert C._edge_lines(edges) == [
+        "3resnet: weight_decay 0.05 at the top of its grid in 3 cases (beta=0, m=100, seed=0; "
+        "beta=0, m=100, seed=1; beta=0, m=100, seed=2)",
+        "3resnet: lr 0.01 at the bottom of its grid (seed=2)"]
