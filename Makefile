@@ -30,6 +30,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/roofline.py --table
 	$(BIN)/python benchmarks/bench_kernel_ridge.py --N 10000
 	$(BIN)/python benchmarks/bench_early_stopping.py
+	$(BIN)/python benchmarks/bench_executors.py
 	$(BIN)/python benchmarks/bench_book.py --profile quick
 
 bench-smoke: $(VENV)/.installed
@@ -39,6 +40,7 @@ bench-smoke: $(VENV)/.installed
 	$(BIN)/python benchmarks/gpu_check.py --smoke
 	$(BIN)/python benchmarks/roofline.py --smoke
 	$(BIN)/python benchmarks/bench_early_stopping.py --smoke
+	$(BIN)/python benchmarks/bench_executors.py --smoke
 
 clean:
 	rm -rf _build .hlcache runs
