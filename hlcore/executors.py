@@ -95,6 +95,21 @@ def _one_torch_thread():
     import torch
 
     torch.set_num_threads(1)
+    _die_with_parent()
+
+
+def _die_with_parent():
+    """On Linux, ask the kernel to stop this worker when the process that started it dies: a
+    killed `hl run` (its notebook kernel) must not leave workers training on, unseen."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PDEATHSIG
+        except OSError:
+            pass
 
 
 def _match_torch_threads(dask_worker=None):

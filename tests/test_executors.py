@@ -1,4 +1,7 @@
-"""Sweeps on a real Dask cluster (2 worker processes) give the in-process results."""
+"""Sweeps on a real Dask cluster (2 worker processes) give the in-process results; worker
+processes stop with the process that started them."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -59,3 +62,49 @@ def test_process_pool_matches_in_process(tmp_path):
     pooled = sweep(TARGET, N_values=[100], store=ResultStore(tmp_path / "b"),
                    executor=Processes(2), **kw)
     assert np.allclose(local["test_error"], pooled["test_error"], rtol=1e-5)
+
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_stop_when_the_process_that_started_them_is_killed(tmp_path):
+    """A killed run (`kill` of hl or its kernel, not Ctrl-C to the whole group) must not leave
+    its worker processes training on."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    pids = tmp_path / "pids"
+    (tmp_path / "sleeper.py").write_text(
+        "import os, time\n"
+        "def sleep_and_report(path):\n"
+        "    with open(path, 'a') as f:\n"
+        "        f.write(f'{os.getpid()}\\n')\n"
+        "    time.sleep(60)\n")
+    script = ("from hlcore.executors import Processes\n"
+              "from sleeper import sleep_and_report\n"
+              f"Processes(2).map(sleep_and_report, [{str(pids)!r}] * 2, progress=False)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2:
+        time.sleep(0.2)
+    workers = [int(p) for p in pids.read_text().split()]
+    assert len(workers) == 2
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 10
+    alive = workers
+    while alive and time.time() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in workers if _running(p)]
+    for pid in alive:  # leave no orphan behind, even when the check fails
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their parent"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
