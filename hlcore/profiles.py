@@ -219,8 +219,9 @@ SEPARATION = NotebookSpec(
                       epochs=40, lrs=[0.1, 0.2, 0.5], weight_decays=[1e-4], seeds=3,
                       n_val=1000, n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         # 800 epochs, N up to 2000 at m = 200: about 40 min on 2 cores. N = 5000 would add about
-        # an hour (3layer's m x m layer, slowed twofold when two processes share the memory
-        # bus) and m = 500 would take about 6 h in all. In the width page's reference run
+        # an hour (mostly 3layer's m x m layer, about 1.2x slower when two worker processes
+        # share the memory bus: benchmarks/bench_executors.py) and m = 500 would take about
+        # 6 h in all. In the width page's reference run
         # m = 200 already puts 3resnet far below k alpha^2 (0.17) and the fully connected
         # networks within 0.06 of their m = 500 errors (the paper's v3 widths are unknown)
         "reference": dict(target="parity-v3", alpha=0.3, N_values=[500, 1000, 2000],
