@@ -17,7 +17,22 @@ import pandas as pd
 import torch
 
 from .learners import make_learner
+from .store import source_hash
 from .train import Data, squared_error, train_batched
+
+
+def _cached(store, spec: dict, compute) -> list[dict]:
+    """Rows of one seed from the result cache `store` (None: no cache), else computed and kept,
+    so that an interrupted run resumes. The key holds this module's source: the store hashes
+    only the compute modules, and this one trains too."""
+    if store is None:
+        return compute()
+    spec = {"kind": "hierarchy", "hierarchy_source": source_hash(["hierarchy.py"]), **spec}
+    rows = store.get(spec)
+    if rows is None:
+        rows = compute()
+        store.put(spec, rows)
+    return rows
 
 
 def _projection(pred: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
@@ -46,17 +61,18 @@ def block_metrics(model, target, x: torch.Tensor, chunk: int = 4096) -> dict:
 
 def dynamics(target, *, N: int, m: int, lr: float, weight_decay: float, seeds, epochs: int,
              n_test: int = 2000, device="cpu", every: int = 1,
-             lr_drop: bool = True) -> pd.DataFrame:
+             lr_drop: bool = True, store=None) -> pd.DataFrame:
     """Train 3resnet once per seed, each seed on its own data (drawn from the seed), and record
     the block metrics on held-out data every `every` epochs. One row per (seed, epoch).
-    `lr_drop=False` is the control without the learning-rate drop at half the epochs."""
-    rows = []
-    for seed in seeds:
+    `lr_drop=False` is the control without the learning-rate drop at half the epochs.
+    `store`: a ResultStore, to keep each seed's rows and reuse them."""
+    def one(seed):
+        rows = []
         data = Data.sample(target, N, n_val=1, n_test=n_test, seed=seed, device=device)
         model = make_learner("3resnet", target.d, target.k, m, [seed],
                              device=data.x_train.device)
 
-        def record(epoch, net, seed=seed, data=data):
+        def record(epoch, net):
             if (epoch + 1) % every and epoch + 1 != epochs:
                 return
             metrics = block_metrics(net, target, data.x_test)
@@ -67,7 +83,13 @@ def dynamics(target, *, N: int, m: int, lr: float, weight_decay: float, seeds, e
         record(-1, model)  # epoch 0: the initialisation
         train_batched(model, data, [lr], [weight_decay], epochs=epochs, callback=record,
                       progress=False, lr_drop=lr_drop)
-    return pd.DataFrame(rows)
+        return rows
+
+    spec = {"what": "dynamics", "target": target.params(), "N": N, "m": m, "lr": lr,
+            "weight_decay": weight_decay, "epochs": epochs, "n_test": n_test, "every": every,
+            "lr_drop": lr_drop}
+    return pd.DataFrame([r for seed in seeds
+                         for r in _cached(store, {**spec, "seed": seed}, lambda: one(seed))])
 
 
 def first_epochs(table: pd.DataFrame, column: str, level: float) -> pd.Series:
@@ -99,16 +121,18 @@ def correction(table: pd.DataFrame, level: float = 0.5) -> pd.Series:
 
 
 def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decay: float, seeds,
-                 epochs: int, n_val: int, n_test: int, device="cpu") -> pd.DataFrame:
+                 epochs: int, n_val: int, n_test: int, device="cpu",
+                 store=None) -> pd.DataFrame:
     """Test error of one training scheme, the learning rate chosen on validation per seed:
 
     * ``joint``: 3resnet, W and V trained together (the paper's protocol);
     * ``layer-wise``: 3resnet, first W alone (V frozen at its initialisation) for half the
       epochs, then V alone (W frozen) for the other half, each half with its own step decay;
     * ``3layer``: the fully connected network without the skip connection, trained jointly.
+
+    `store`: a ResultStore, to keep each seed's row and reuse it.
     """
-    rows = []
-    for seed in seeds:
+    def one(seed):
         data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=seed, device=device)
         configs = list(lrs)
         learner = "3layer" if scheme == "3layer" else "3resnet"
@@ -130,7 +154,12 @@ def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decay: floa
         test = squared_error(model, data.x_test, data.y_test).cpu()
         val[diverged] = float("inf")
         b = int(torch.argmin(val))
-        rows.append({"learner": scheme, "N": N, "m": m, "seed": seed, "lr": configs[b],
-                     "weight_decay": weight_decay, "epochs": epochs,
-                     "val_error": float(val[b]), "test_error": float(test[b])})
-    return pd.DataFrame(rows)
+        return [{"learner": scheme, "N": N, "m": m, "seed": seed, "lr": configs[b],
+                 "weight_decay": weight_decay, "epochs": epochs,
+                 "val_error": float(val[b]), "test_error": float(test[b])}]
+
+    spec = {"what": "scheme", "scheme": scheme, "target": target.params(), "N": N, "m": m,
+            "lrs": list(lrs), "weight_decay": weight_decay, "epochs": epochs, "n_val": n_val,
+            "n_test": n_test}
+    return pd.DataFrame([r for seed in seeds
+                         for r in _cached(store, {**spec, "seed": seed}, lambda: one(seed))])

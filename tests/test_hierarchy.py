@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -52,3 +53,22 @@ def test_dynamics_and_layerwise_run():
         r = train_scheme(T, scheme, N=200, m=16, lrs=[0.05, 0.1], weight_decay=0.0,
                          seeds=[0], epochs=2, n_val=50, n_test=50, device="cpu")
         assert len(r) == 1 and np.isfinite(r["test_error"].iloc[0])
+
+
+def test_dynamics_and_schemes_resume_from_the_result_cache(tmp_path):
+    """A reference run of this page takes over an hour: each seed's rows are kept, and a run
+    asked again reuses them (equal rows) while a changed parameter trains anew."""
+    from hlcore.store import ResultStore
+
+    store = ResultStore(tmp_path)
+    kw = dict(N=100, m=8, weight_decay=0.0, seeds=[0, 1], epochs=2, device="cpu", store=store)
+    first = train_scheme(T, "layer-wise", lrs=[0.1, 0.2], n_val=20, n_test=30, **kw)
+    dyn = dynamics(T, lr=0.1, n_test=30, **kw)
+    assert (store.hits, store.misses) == (0, 4)
+    pd.testing.assert_frame_equal(
+        train_scheme(T, "layer-wise", lrs=[0.1, 0.2], n_val=20, n_test=30, **kw), first)
+    pd.testing.assert_frame_equal(dynamics(T, lr=0.1, n_test=30, **kw), dyn)
+    assert (store.hits, store.misses) == (4, 4)
+    train_scheme(T, "joint", lrs=[0.1, 0.2], n_val=20, n_test=30, **kw)
+    dynamics(T, lr=0.1, n_test=30, **{**kw, "seeds": [2]})
+    assert (store.hits, store.misses) == (4, 7)
