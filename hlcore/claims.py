@@ -81,6 +81,8 @@ class Budget:
     paper_selection: str = PAPER_SELECTION
     #: chosen learning rates or weight decays at an edge of their grid (train.grid_edges)
     edges: list = field(default_factory=list)
+    #: where the zero function, weight decay's limit (see with_decay_limit), was chosen
+    limits: list = field(default_factory=list)
     #: what the paper's column means where it ran no experiment of its own
     paper_note: str = ""
 
@@ -99,7 +101,7 @@ class Budget:
             kwargs.setdefault("selection", "validation set, with early stopping on it")
         if (table is not None and "edges" not in kwargs and "selected_val" in table.columns
                 and "lr" in table.columns and not table["selected_val"].astype(bool).all()):
-            kwargs["edges"] = _grid_edges(table)
+            kwargs["edges"], kwargs["limits"] = _grid_edges(table)
         elif (table is not None and "edges" not in kwargs and "lr" in table.columns
               and "selected_val" not in table.columns and len(P.get("lrs", [])) > 1):
             kwargs["edges"] = chosen_edges(table, P["lrs"])
@@ -117,22 +119,78 @@ class Budget:
         return self.below_paper or bool(self.edges)
 
 
-def _grid_edges(table: pd.DataFrame) -> list[str]:
+def _grid_edges(table: pd.DataFrame) -> tuple[list[str], list[str]]:
     """train.grid_edges as lines, each naming the target setting it belongs to where a page
-    varies one (sensitivity's beta)."""
-    from .train import grid_edges
+    varies one (sensitivity's beta); and the places where weight decay's limit, the zero
+    function, was chosen (see with_decay_limit). A choice of that limit has no edge: nothing
+    lies beyond infinite decay, and every learning rate gives the same zero function. A finite
+    decay chosen over it still has one at the top of the finite grid: the limit is no near
+    neighbour, and a larger finite decay could do better than both."""
+    from .train import SELECT_GROUP, grid_edges, select
 
     varying = [c for c in ("target", "alpha", "beta", "d", "k") if c in table.columns
                and table[c].nunique() > 1]
     groups = table.groupby(varying, sort=True) if varying else [((), table)]
-    out = []
+    out, limits = [], []
+    keys = [c for c in SELECT_GROUP if c in table.columns]
     for key, sub in groups:
         key = key if isinstance(key, tuple) else (key,)
         label = "".join(f"{c}={v:g}, " if isinstance(v, float) else f"{c}={v}, "
                         for c, v in zip(varying, key))
+        limit = np.isinf(sub["weight_decay"].astype(float))
+        if limit.any():
+            finite = []
+            for _, g in sub.groupby(keys, sort=True, dropna=False):
+                c = select(g, group=keys)
+                if len(c) and np.isinf(float(c["weight_decay"].iloc[0])):
+                    r = c.iloc[0]
+                    limits.append(f"{r['learner']} ({label}" + ", ".join(
+                        f"{k}={r[k]}" for k in ("N", "m", "seed") if k in r.index) + ")")
+                else:
+                    finite.append(g[~np.isinf(g["weight_decay"].astype(float))])
+            sub = pd.concat(finite) if finite else sub.iloc[:0]
         out += [f"{r.learner}: {r.parameter} {r.value:g} at the {r.side} of its grid "
                 f"({label}{r.where})" for r in grid_edges(sub).itertuples()]
-    return out
+    return out, limits
+
+
+#: Weight decay's far end [ours]. With decay on the whole weight W0 + W (decay="weight", the
+#: adopted protocol), ever stronger decay pulls every trained weight to zero, and a network
+#: whose trained weights are zero is the zero function: biases are columns of the same
+#: weights, and the fixed output layer A multiplies relu(0) = 0 (tests/test_claims.py checks
+#: this for every learner, and that strong decay gets there). Its errors are mean ||y||^2 on
+#: each set, known without training. Scoring it as one more grid member closes the decay axis
+#: at infinity as 0 closes it below: where nothing is learnable the search's optimum can be
+#: that limit, which no finite grid holds, and a chosen limit is then no edge. Between the
+#: largest finite decay and the limit lies the grid's resolution, as between any two values.
+DECAY_LIMIT = math.inf
+
+
+def with_decay_limit(grid: pd.DataFrame, zero: pd.DataFrame) -> pd.DataFrame:
+    """`grid` (whole grids, as train_grid returns them) with weight decay's limit scored: for
+    each group trained with decay="weight" and each of its learning rates, one row with
+    weight_decay = inf and the zero function's errors from `zero` (the columns that identify
+    a data set, e.g. beta, N and data_seed, then train_error, val_error and test_error); then
+    the chosen configurations marked again. Rows decayed otherwise are left as they were (under
+    decay on the displacement the limit is the initialisation, whose errors need training
+    code to compute)."""
+    from .train import SELECT_GROUP, mark_selected
+
+    errors = ["train_error", "val_error", "test_error"]
+    on = [c for c in zero.columns if c not in errors]
+    missing = [c for c in on + ["decay", "lr", "weight_decay"] if c not in grid.columns]
+    if missing:
+        raise ValueError(f"with_decay_limit: the grid lacks column(s) {missing}")
+    keep = [c for c in SELECT_GROUP if c in grid.columns] + ["lr", "epochs", "decay", "series"]
+    base = grid[grid["decay"] == "weight"]
+    base = base[[c for c in dict.fromkeys(keep) if c in grid.columns]].drop_duplicates()
+    rows = base.merge(zero, on=on, how="left", validate="many_to_one")
+    if rows[errors].isna().any().any():
+        raise ValueError("with_decay_limit: no zero-function errors for some data sets")
+    rows = rows.assign(weight_decay=DECAY_LIMIT, diverged=False)
+    out = pd.concat([grid[~np.isinf(grid["weight_decay"].astype(float))], rows],
+                    ignore_index=True)
+    return mark_selected(out)
 
 
 def chosen_edges(chosen: pd.DataFrame, lrs) -> list[str]:
@@ -244,6 +302,10 @@ def decide(clauses: list[Clause], below_budget: bool) -> str:
 
 def _verdict(claim, statement, criterion, clauses, numbers, budget, notes=()) -> Verdict:
     notes = list(notes)
+    if budget.limits:
+        notes.append(f"In {len(budget.limits)} case(s) the zero function, weight decay's limit "
+                     f"(infinite decay on W0 + W), beat every trained model on validation, so "
+                     f"it is the chosen model there: " + "; ".join(budget.limits))
     if budget.edges:
         lines = _edge_lines(budget.edges)
         notes.append(f"{len(budget.edges)} chosen value(s) at a grid's edge, so a network's "

@@ -63,8 +63,34 @@ def width_key(T: dict, P: dict, m: int = 200) -> str:
 
 # --- sensitivity: v2 Figure 2(b), and a map over (alpha, beta) --------------------------------
 
-def sensitivity_verdict(T: dict, P: dict) -> claims.Verdict:
+def zero_function_errors(table: pd.DataFrame, P: dict) -> pd.DataFrame:
+    """The zero function's errors (mean ||y||^2) on the train, validation and test sets of
+    every (target, beta, N, data_seed) in a page's grid, the sets drawn again from their seed."""
+    from .train import Data
+
+    rows = []
+    for (name, beta, N, seed), _ in table.groupby(["target", "beta", "N", "data_seed"]):
+        data = Data.sample(profiles.page_target(P, name, beta=float(beta)), int(N),
+                           n_val=P["n_val"], n_test=P["n_test"], seed=int(seed))
+        sq = lambda y: float(y.double().pow(2).sum(dim=1).mean())  # noqa: E731
+        rows.append({"target": name, "beta": beta, "N": N, "data_seed": seed,
+                     "train_error": sq(data.y_train),
+                     "val_error": sq(data.y_val), "test_error": sq(data.y_test)})
+    return pd.DataFrame(rows)
+
+
+def sensitivity_grid(T: dict, P: dict) -> pd.DataFrame:
+    """The page's grid with weight decay's limit, the zero function, scored beside it
+    (claims.with_decay_limit): at beta = 0 nothing is learnable and the search's optimum
+    is that limit."""
     table = T["sensitivity_grid"]
+    if "decay" not in table.columns or not (table["decay"] == "weight").any():
+        return table
+    return claims.with_decay_limit(table, zero_function_errors(table, P))
+
+
+def sensitivity_verdict(T: dict, P: dict) -> claims.Verdict:
+    table = sensitivity_grid(T, P)
     threshold = profiles.page_target(P, "parity-v2").threshold
     return claims.sensitivity(_chosen(table), P["alpha"], threshold, claims.Budget.of(P, table),
                               paper_rule=_chosen(table, "test"))
@@ -73,7 +99,7 @@ def sensitivity_verdict(T: dict, P: dict) -> claims.Verdict:
 def sensitivity_figure(T: dict, P: dict, title: str = ""):
     import matplotlib.pyplot as plt
 
-    chosen = _chosen(T["sensitivity_grid"])
+    chosen = _chosen(sensitivity_grid(T, P))
     betas = sorted(chosen["beta"].unique(), reverse=True)
     # a dark-to-light ramp that stays visible on white, and a marker per beta
     colours = dict(zip([f"beta={b:g}" for b in betas],
@@ -96,7 +122,7 @@ def sensitivity_figure(T: dict, P: dict, title: str = ""):
 
 
 def sensitivity_key(T: dict, P: dict, beta: float = 0.5, m: int = 200) -> str:
-    chosen = _chosen(T["sensitivity_grid"])
+    chosen = _chosen(sensitivity_grid(T, P))
     g = chosen[(chosen["beta"] == beta)]
     if g.empty:
         return f"no rows at beta = {beta}"

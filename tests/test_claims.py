@@ -530,3 +530,42 @@ def test_edge_notes_list_each_edge_once_with_its_places():
         "3resnet: weight_decay 0.05 at the top of its grid in 3 cases (beta=0, m=100, seed=0; "
         "beta=0, m=100, seed=1; beta=0, m=100, seed=2)",
         "3resnet: lr 0.01 at the bottom of its grid (seed=2)"]
+
+
+def _decay_grid(val, beta, decay="weight", lrs=(0.1, 0.2, 0.5), wds=(0.0, 1e-3)):
+    return pd.DataFrame([{"target": "t", "beta": beta, "learner": "3resnet", "fit": "sgd",
+                          "N": 100, "m": 8, "seed": 0, "data_seed": 0, "lr": lr,
+                          "weight_decay": wd, "epochs": 800, "decay": decay,
+                          "val_error": val(lr, wd), "test_error": val(lr, wd) + 0.01,
+                          "diverged": False} for lr in lrs for wd in wds])
+
+
+def test_decay_limit_is_scored_like_a_grid_member_and_a_choice_of_it_is_no_edge():
+    from hlcore.train import mark_selected
+
+    falling = lambda lr, wd: 1.0 - wd - lr / 100  # noqa: E731  top decay, top lr: two edges
+    grid = mark_selected(pd.concat([
+        _decay_grid(lambda lr, wd: abs(lr - 0.2) + wd, 1.0),  # interior, beats zero
+        _decay_grid(falling, 0.0),  # zero (0.9) beats every trained model
+        _decay_grid(falling, 0.5),  # trained beats zero (1.5): its edges stay
+        _decay_grid(falling, 0.3, decay="displacement"),  # another limit: left alone
+    ], ignore_index=True))
+    zero = pd.DataFrame({"target": "t", "beta": [1.0, 0.0, 0.5, 0.3], "N": 100, "data_seed": 0,
+                         "train_error": 9.0, "val_error": [5.0, 0.9, 1.5, 0.1],
+                         "test_error": [5.0, 0.72, 1.5, 0.1]})
+    out = C.with_decay_limit(grid, zero)
+    assert len(out) == len(grid) + 3 * 3  # one limit row per learning rate, decay="weight" only
+    chosen = out[out["selected_val"]].set_index("beta")
+    assert np.isinf(chosen.loc[0.0, "weight_decay"]) and chosen.loc[0.0, "test_error"] == 0.72
+    assert chosen.loc[0.5, "weight_decay"] == 1e-3 and chosen.loc[1.0, "lr"] == 0.2
+    assert chosen.loc[0.3, "weight_decay"] == 1e-3  # displacement: no limit row to choose
+    assert np.isinf(out[out["selected_test"] & (out["beta"] == 0.0)]["weight_decay"]).all()
+    b = C.Budget.of({"lrs": [0.1, 0.2, 0.5], "weight_decays": [0.0, 1e-3], "seeds": 1}, out)
+    assert b.limits == ["3resnet (beta=0, N=100, m=8, seed=0)"]
+    assert sorted(b.edges) == sorted(
+        f"3resnet: {p} at the top of its grid (beta={beta}, N=100, m=8, seed=0)"
+        for beta in ("0.3", "0.5") for p in ("lr 0.5", "weight_decay 0.001"))
+    v = C._verdict("c", "s", "k", [C.Clause("x", True, "d")], pd.DataFrame(), b)
+    assert "zero function" in v.notes[0] and "beta=0, N=100" in v.notes[0]
+    with pytest.raises(ValueError, match="no zero-function errors"):
+        C.with_decay_limit(grid, zero.iloc[:2])

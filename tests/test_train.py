@@ -262,3 +262,29 @@ def test_budget_edges_name_the_target_setting_a_page_varies():
     b = claims.Budget.of({"lrs": [0.1, 0.2, 0.5], "weight_decays": [0.0, 1e-3], "seeds": 1},
                          table)
     assert len(b.edges) == 1 and "(beta=0, " in b.edges[0] and "lr 0.5 at the top" in b.edges[0]
+
+
+def test_the_zero_function_is_weight_decays_limit_for_every_learner():
+    """claims.DECAY_LIMIT: with every trained weight W0 + W at zero a learner computes 0 (the
+    biases are columns of those weights; A multiplies relu(0)), and ever stronger decay on
+    W0 + W takes a trained 3resnet to the zero function's errors, computed as pages does.
+    (It gets there like 1/decay, here from below: a strongly decayed network is a small
+    multiple of a gradient direction, which can correlate with y.)"""
+    from hlcore.learners import LEARNERS
+    from hlcore.pages import zero_function_errors
+
+    x = torch.randn(7, TARGET.d)
+    for name in LEARNERS:
+        model = make_learner(name, TARGET.d, TARGET.k, 6, [0, 1])
+        with torch.no_grad():
+            for w in model.trained:
+                getattr(model, w).copy_(-getattr(model, w + "0"))
+        assert torch.equal(model(x), torch.zeros(2, 7, TARGET.k)), name
+    table = train_grid(TARGET, "3resnet", lrs=[0.01], weight_decays=[0.0, 50.0, 300.0],
+                       seeds=[0], decay="weight", **{**KW, "epochs": 40})
+    P = {"alpha": TARGET.alpha, "d": TARGET.d, "k": TARGET.k, "g_degree": 2,
+         "n_val": KW["n_val"], "n_test": KW["n_test"]}
+    zero = zero_function_errors(table, P).iloc[0]
+    for col in ("val_error", "test_error"):
+        gap = (table.set_index("weight_decay")[col] - zero[col]).abs()
+        assert gap[0.0] > gap[50.0] > gap[300.0] and gap[300.0] < 1e-3 * zero[col], gap
