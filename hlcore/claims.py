@@ -308,8 +308,8 @@ def _verdict(claim, statement, criterion, clauses, numbers, budget, notes=()) ->
                      f"it is the chosen model there: " + "; ".join(budget.limits))
     if budget.edges:
         lines = _edge_lines(budget.edges)
-        notes.append(f"{len(budget.edges)} chosen value(s) at a grid's edge, so a network's "
-                     f"failure is not settled: " + "; ".join(lines[:6])
+        notes.append(f"{len(budget.edges)} chosen value(s) at a grid's edge, so a failure there "
+                     f"is not settled: " + "; ".join(lines[:6])
                      + (f"; and {len(lines) - 6} more" if len(lines) > 6 else ""))
     return Verdict(claim, statement, criterion, decide(clauses, budget.short), clauses,
                    numbers.reset_index(drop=True), budget, notes)

@@ -13,20 +13,43 @@ import math
 
 from .store import ResultStore
 from .sweep import make_job, run_task
-from .train import mark_selected
+from .train import grid_edges, mark_selected
 
 
-def chosen_test_error(target, name: str, N: int, seed: int, *, m: int, lrs, weight_decays,
-               epochs: int, ridges, n_val: int, n_test: int, is_learner: bool, device="auto",
-               store: ResultStore | None = None, protocol: dict | None = None) -> float:
-    """Test error of the configuration chosen on validation, for one (learner, N, seed)."""
+def chosen_config(target, name: str, N: int, seed: int, *, m: int, lrs, weight_decays,
+                  epochs: int, ridges, n_val: int, n_test: int, is_learner: bool,
+                  device="auto", store: ResultStore | None = None,
+                  protocol: dict | None = None) -> dict:
+    """The configuration chosen on validation for one (learner, N, seed): its test error, its
+    learning rate and weight decay (a network) or ridge (a kernel), and `edge`, the sides of
+    their grids it sits at ("" if none; train.grid_edges, and for a kernel the largest or
+    smallest ridge), so that a failure that a wider grid could reverse is named."""
     job = make_job(target, (seed, N, m, name), is_learner=is_learner,
                    store=ResultStore() if store is None else store, n_val=n_val,
                    n_test=n_test, lrs=lrs, weight_decays=weight_decays, epochs=epochs,
                    ridges=ridges, device=device, protocol=protocol)
     table = mark_selected(run_task(job))
     chosen = table[table["selected_val"]]
-    return float(chosen["test_error"].iloc[0]) if len(chosen) else math.inf
+    if chosen.empty:  # every configuration diverged
+        return {"test_error": math.inf, "lr": math.nan, "weight_decay": math.nan,
+                "ridge": math.nan, "edge": "every configuration diverged"}
+    r = chosen.iloc[0]
+    if is_learner:
+        edge = "; ".join(f"{e.parameter} {e.value:g} at the {e.side}"
+                         for e in grid_edges(table).itertuples())
+    else:
+        side = ("top" if math.isclose(r["ridge"], max(ridges)) else
+                "bottom" if math.isclose(r["ridge"], min(ridges)) else None)
+        edge = f"ridge {r['ridge']:g} at the {side}" if side and len(ridges) > 1 else (
+            f"ridge {r['ridge']:g} at the only value" if len(ridges) == 1 else "")
+    return {"test_error": float(r["test_error"]), "lr": float(r["lr"]),
+            "weight_decay": float(r["weight_decay"]), "ridge": float(r.get("ridge", math.nan)),
+            "edge": edge}
+
+
+def chosen_test_error(target, name: str, N: int, seed: int, **kwargs) -> float:
+    """Test error of the configuration chosen on validation, for one (learner, N, seed)."""
+    return chosen_config(target, name, N, seed, **kwargs)["test_error"]
 
 
 #: The search stops at this fraction of the 2^d inputs of the cube (see `cube_cap`).

@@ -320,8 +320,20 @@ def hierarchy_key(T: dict, P: dict) -> str:
 
 # --- sample-gap: N* against d on Theorem 2's instance -----------------------------------------
 
+def sample_gap_edges(curves: pd.DataFrame | None) -> list[str]:
+    """Chosen values at a grid's edge where the search failed the threshold (there a wider
+    grid could lower N*); a run made before the search recorded its choices has none."""
+    if curves is None or "edge" not in curves.columns:
+        return []
+    failed = curves[(curves["test_error"] >= curves["threshold"])
+                    & curves["edge"].fillna("").astype(bool)]
+    return [f"{r.learner}: {part} of its grid (d={r.d}, N={r.N}, seed={r.seed})"
+            for r in failed.itertuples() for part in r.edge.split("; ")]
+
+
 def sample_gap_verdict(T: dict, P: dict) -> claims.Verdict:
-    return claims.sample_gap(T["n_star"], P["kernels"], claims.Budget.of(P))
+    return claims.sample_gap(T["n_star"], P["kernels"], claims.Budget.of(
+        P, edges=sample_gap_edges(T.get("sample_gap_curves"))))
 
 
 def sample_gap_fits(T: dict) -> pd.DataFrame:

@@ -569,3 +569,33 @@ def test_decay_limit_is_scored_like_a_grid_member_and_a_choice_of_it_is_no_edge(
     assert "zero function" in v.notes[0] and "beta=0, N=100" in v.notes[0]
     with pytest.raises(ValueError, match="no zero-function errors"):
         C.with_decay_limit(grid, zero.iloc[:2])
+
+
+def test_sample_gap_names_edges_where_the_search_failed(tmp_path):
+    """The N* search records what it chose at each N; a failing evaluation whose choice sits
+    at a grid's edge (a wider grid could lower N*) is an edge of the verdict's budget."""
+    from hlcore import gap, make_target, pages
+    from hlcore.store import ResultStore
+
+    target = make_target("theorem2", d=8, k=4, alpha=0.3, seed=0)
+    kw = dict(m=8, lrs=[0.01, 0.1], weight_decays=[0.0], epochs=2, ridges=[1e-3, 1e-1],
+              n_val=50, n_test=50, device="cpu", store=ResultStore(tmp_path))
+    net = gap.chosen_config(target, "3resnet", 40, 0, is_learner=True, **kw)
+    ker = gap.chosen_config(target, "2layer(NTK-inf)", 40, 0, is_learner=False, **kw)
+    assert net["lr"] in (0.01, 0.1) and net["weight_decay"] == 0.0
+    assert ("lr 0.01 at the bottom" if net["lr"] == 0.01 else "lr 0.1 at the top") in net["edge"]
+    assert ker["ridge"] in (1e-3, 1e-1) and "ridge" in ker["edge"] and np.isnan(ker["lr"])
+    assert gap.chosen_test_error(target, "3resnet", 40, 0, is_learner=True, **kw) == \
+        net["test_error"]
+    curves = pd.DataFrame([
+        {"learner": "3resnet", "d": 8, "N": 40, "seed": 0, "threshold": 0.1,
+         "test_error": 0.5, "edge": "lr 2 at the top; weight_decay 0.5 at the top"},
+        {"learner": "3resnet", "d": 8, "N": 80, "seed": 0, "threshold": 0.1,
+         "test_error": 0.05, "edge": "lr 2 at the top"},  # reached: no edge can lower N*
+        {"learner": "k", "d": 8, "N": 40, "seed": 0, "threshold": 0.1, "test_error": 0.5,
+         "edge": ""}])
+    assert pages.sample_gap_edges(curves) == [
+        "3resnet: lr 2 at the top of its grid (d=8, N=40, seed=0)",
+        "3resnet: weight_decay 0.5 at the top of its grid (d=8, N=40, seed=0)"]
+    assert pages.sample_gap_edges(curves.drop(columns="edge")) == []
+    assert pages.sample_gap_edges(None) == []
