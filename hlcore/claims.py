@@ -51,6 +51,9 @@ class Clause:
     #: False when the data cannot decide the clause at all (nothing to compare, or only
     #: censored values): it stays open at any budget, and `passed` means nothing
     judged: bool = True
+    #: whether this clause's own rows fall short of the paper's budget (fewer epochs, or a
+    #: choice at a grid's edge); None: the whole budget's `short` applies
+    short: bool | None = None
 
     def __post_init__(self):
         if self.training not in TRAINING:
@@ -63,6 +66,7 @@ class Clause:
         this outcome."""
         if not self.judged:
             return True
+        below_budget = below_budget if self.short is None else self.short
         return below_budget and ((not self.passed and self.training in ("helps", "either"))
                                  or (self.passed and self.training in ("hurts", "either")))
 
@@ -81,8 +85,10 @@ class Budget:
     paper_selection: str = PAPER_SELECTION
     #: chosen learning rates or weight decays at an edge of their grid (train.grid_edges)
     edges: list = field(default_factory=list)
-    #: where the zero function, weight decay's limit (see with_decay_limit), was chosen
-    limits: list = field(default_factory=list)
+    #: choices at the end of a grid that are no edge, each saying why: the zero function,
+    #: weight decay's limit (with_decay_limit), or a kernel's smallest ridge where its path has
+    #: converged (pages.sample_gap_edges)
+    closed: list = field(default_factory=list)
     #: what the paper's column means where it ran no experiment of its own
     paper_note: str = ""
 
@@ -101,7 +107,7 @@ class Budget:
             kwargs.setdefault("selection", "validation set, with early stopping on it")
         if (table is not None and "edges" not in kwargs and "selected_val" in table.columns
                 and "lr" in table.columns and not table["selected_val"].astype(bool).all()):
-            kwargs["edges"], kwargs["limits"] = _grid_edges(table)
+            kwargs["edges"], kwargs["closed"] = _grid_edges(table)
         elif (table is not None and "edges" not in kwargs and "lr" in table.columns
               and "selected_val" not in table.columns and len(P.get("lrs", [])) > 1):
             kwargs["edges"] = chosen_edges(table, P["lrs"])
@@ -144,7 +150,8 @@ def _grid_edges(table: pd.DataFrame) -> tuple[list[str], list[str]]:
                 c = select(g, group=keys)
                 if len(c) and np.isinf(float(c["weight_decay"].iloc[0])):
                     r = c.iloc[0]
-                    limits.append(f"{r['learner']} ({label}" + ", ".join(
+                    limits.append(f"{r['learner']}: the zero function, weight decay's limit "
+                                  f"({label}" + ", ".join(
                         f"{k}={r[k]}" for k in ("N", "m", "seed") if k in r.index) + ")")
                 else:
                     finite.append(g[~np.isinf(g["weight_decay"].astype(float))])
@@ -302,10 +309,14 @@ def decide(clauses: list[Clause], below_budget: bool) -> str:
 
 def _verdict(claim, statement, criterion, clauses, numbers, budget, notes=()) -> Verdict:
     notes = list(notes)
-    if budget.limits:
-        notes.append(f"In {len(budget.limits)} case(s) the zero function, weight decay's limit "
-                     f"(infinite decay on W0 + W), beat every trained model on validation, so "
-                     f"it is the chosen model there: " + "; ".join(budget.limits))
+    if budget.closed:
+        lines = _edge_lines(budget.closed)
+        why = (" (the zero function is infinite decay on W0 + W, chosen where it beat every "
+               "trained model on validation)" if any("zero function" in c for c in budget.closed)
+               else "")
+        notes.append(f"{len(budget.closed)} choice(s) at the end of a grid that further search "
+                     f"cannot move{why}: " + "; ".join(lines[:6])
+                     + (f"; and {len(lines) - 6} more" if len(lines) > 6 else ""))
     if budget.edges:
         lines = _edge_lines(budget.edges)
         notes.append(f"{len(budget.edges)} chosen value(s) at a grid's edge, so a failure there "
@@ -572,12 +583,31 @@ def width(chosen: pd.DataFrame, threshold: float, budget: Budget,
 # Sensitivity: beta F + alpha G(F), parity-v2, N = 1000 (v2 Figure 2(b))
 # ---------------------------------------------------------------------------------------------
 
+#: On the sensitivity panel the ResNet counts as having learned some of alpha G(F) only with an
+#: error below (1 - this) k alpha^2 [ours]. With every weight decay up to 5 on the reference
+#: grid, at beta = 0 (nothing learnable) the ResNet ends within 0.2 % of k alpha^2, on either
+#: side (0.7195-0.7218 on the test set), the error of predicting 0: a strict "below k alpha^2"
+#: lets that hair decide "learned". A twentieth of the composite signal's energy is learning
+#: in the claim's sense, and the same line serves both halves of the claim.
+LEARNED_SOME_MARGIN = 0.05
+
+
+def _edge_betas(edges: list[str]) -> set | None:
+    """The betas that edge lines name (claims._grid_edges labels them "beta=..."), or None
+    when one of them names none (it could belong to any beta)."""
+    import re
+
+    found = [re.search(r"\bbeta=([-+0-9.e]+)", e) for e in edges]
+    return None if not all(found) else {float(m.group(1)) for m in found}
+
+
 def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Budget,
                 paper_rule: pd.DataFrame | None = None) -> Verdict:
     """`chosen`: the ResNet's chosen configuration per (beta, m, seed) (columns beta, m, seed,
     test_error); `paper_rule`: the same chosen on the test set. Learnable cells (beta >= alpha)
     and unlearnable ones are judged apart; a half without rows cannot be judged (the claim has
-    both). "Not learned" must hold under the paper's rule too."""
+    both). "Not learned" must hold under the paper's rule too. Each half is short of the
+    budget only by its own grid edges: more search at beta = 0 cannot move a beta = 1 cell."""
     _need(chosen, ["beta", "m", "seed", "test_error"], "sensitivity")
     nums = chosen[["beta", "m", "seed", "test_error"]].copy()
     key = ["beta", "m", "seed"]
@@ -585,25 +615,30 @@ def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Bu
         columns={"test_error": "test_error_paper_rule"})
     nums = nums.merge(t, on=key, how="left")
     nums["test_error_paper_rule"] = nums[["test_error", "test_error_paper_rule"]].min(axis=1)
+    line = (1 - LEARNED_SOME_MARGIN) * threshold
     nums["paper_says_learnable"] = nums["beta"] >= alpha
-    nums["below_threshold"] = nums["test_error"] < threshold
+    nums["below_line"] = nums["test_error"] < line
     learn, unlearn = nums[nums["paper_says_learnable"]], nums[~nums["paper_says_learnable"]]
-    above = unlearn["test_error_paper_rule"] >= threshold
+    above = unlearn["test_error_paper_rule"] >= line
+    betas = _edge_betas(budget.edges)
+    short = {half: budget.below_paper or (bool(budget.edges) and (
+        betas is None or any((b >= alpha) == half for b in betas))) for half in (True, False)}
+    name = f"{1 - LEARNED_SOME_MARGIN:g} k alpha^2"
     clauses = [
-        Clause("beta >= alpha: the ResNet below k alpha^2 at every width, every seed",
-               learn["below_threshold"].all() and len(learn) > 0,
-               f"{int(learn['below_threshold'].sum())} of {len(learn)} (beta, m, seed) below; "
-               f"worst {_fmt(learn['test_error'].max())} vs {_fmt(threshold)}" if len(learn)
+        Clause(f"beta >= alpha: the ResNet below {name} at every width, every seed",
+               learn["below_line"].all() and len(learn) > 0,
+               f"{int(learn['below_line'].sum())} of {len(learn)} (beta, m, seed) below; "
+               f"worst {_fmt(learn['test_error'].max())} vs {_fmt(line)}" if len(learn)
                else f"no rows with beta >= alpha = {alpha:g}: this half cannot be judged",
-               "helps", judged=len(learn) > 0),
-        Clause("beta < alpha: the ResNet at or above k alpha^2 at every width, every seed, "
+               "helps", judged=len(learn) > 0, short=short[True]),
+        Clause(f"beta < alpha: the ResNet at or above {name} at every width, every seed, "
                "under either selection rule",
                above.all() and len(unlearn) > 0,
-               f"{int(above.sum())} of {len(unlearn)} at or above; lowest "
+               f"{int(above.sum())} of {len(unlearn)} at or above {_fmt(line)}; lowest "
                f"{_fmt(unlearn['test_error'].min())} (paper's rule "
                f"{_fmt(unlearn['test_error_paper_rule'].min())})" if len(unlearn)
                else f"no rows with beta < alpha = {alpha:g}: this half cannot be judged",
-               "hurts", judged=len(unlearn) > 0),
+               "hurts", judged=len(unlearn) > 0, short=short[False]),
     ]
     if nums.empty:
         raise ValueError("the sensitivity table has no beta values")
@@ -611,7 +646,8 @@ def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Bu
         "sensitivity",
         "The composite signal is learnable while the base signal is at least as strong "
         "(beta >= alpha) and not when it is weaker (beta in {0.2, 0} for alpha = 0.3).",
-        "On the paper's panel (N = 1000): the ResNet's error is below k alpha^2 whenever "
+        f"On the paper's panel (N = 1000): the ResNet's error is below {name} "
+        f"(= {_fmt(line)}; it has learned at least a twentieth of alpha G(F) [ours]) whenever "
         "beta >= alpha, and at or above it whenever beta < alpha (chosen on validation and "
         "by the paper's test-set rule alike), at every width and seed [ours: the paper's "
         "own beta = 0.3 points spread from 0.04 to 0.50 over widths, so 'every width, every "
@@ -824,6 +860,9 @@ def sample_gap(nstar: pd.DataFrame, kernels, budget: Budget, resnet: str = "3res
     kernels = [k for k in kernels if k in set(nstar["learner"])]
     if not kernels:
         raise ValueError("the sample-gap check needs at least one kernel")
+    # More training or search helps the ResNet, and so the claim; a kernel failing at an edge
+    # of its ridge grid could do better with a wider one, which works against the claim.
+    effect = "either" if any(_is_kernel(e.partition(":")[0]) for e in budget.edges) else "helps"
     nstar = nstar.assign(censored=_censoring(nstar))
     rows = []
     for (d, seed), g in nstar.groupby(["d", "seed"]):
@@ -869,9 +908,9 @@ def sample_gap(nstar: pd.DataFrame, kernels, budget: Budget, resnet: str = "3res
                          for _, r in nums.iterrows())
                + " ('+': not reached, a lower bound; '-': reached at the first N tried, an "
                  "upper bound)",
-               "helps", judged=len(judged) > 0),
+               effect, judged=len(judged) > 0),
         Clause("the strongest kernel's exponent of N* in d exceeds the ResNet's by more than "
-               "two standard errors", grows, exp_detail, "helps", judged=exp_judged),
+               "two standard errors", grows, exp_detail, effect, judged=exp_judged),
     ]
     return _verdict(
         "sample-gap",

@@ -23,7 +23,9 @@ def chosen_config(target, name: str, N: int, seed: int, *, m: int, lrs, weight_d
     """The configuration chosen on validation for one (learner, N, seed): its test error, its
     learning rate and weight decay (a network) or ridge (a kernel), and `edge`, the sides of
     their grids it sits at ("" if none; train.grid_edges, and for a kernel the largest or
-    smallest ridge), so that a failure that a wider grid could reverse is named."""
+    smallest ridge), so that a failure that a wider grid could reverse is named. For a kernel
+    at its smallest ridge, `ridge_step` is how much its test error moved from the next ridge
+    to that one (see pages.sample_gap_edges)."""
     job = make_job(target, (seed, N, m, name), is_learner=is_learner,
                    store=ResultStore() if store is None else store, n_val=n_val,
                    n_test=n_test, lrs=lrs, weight_decays=weight_decays, epochs=epochs,
@@ -32,8 +34,10 @@ def chosen_config(target, name: str, N: int, seed: int, *, m: int, lrs, weight_d
     chosen = table[table["selected_val"]]
     if chosen.empty:  # every configuration diverged
         return {"test_error": math.inf, "lr": math.nan, "weight_decay": math.nan,
-                "ridge": math.nan, "edge": "every configuration diverged"}
+                "ridge": math.nan, "edge": "every configuration diverged",
+                "ridge_step": math.nan}
     r = chosen.iloc[0]
+    step = math.nan
     if is_learner:
         edge = "; ".join(f"{e.parameter} {e.value:g} at the {e.side}"
                          for e in grid_edges(table).itertuples())
@@ -42,9 +46,12 @@ def chosen_config(target, name: str, N: int, seed: int, *, m: int, lrs, weight_d
                 "bottom" if math.isclose(r["ridge"], min(ridges)) else None)
         edge = f"ridge {r['ridge']:g} at the {side}" if side and len(ridges) > 1 else (
             f"ridge {r['ridge']:g} at the only value" if len(ridges) == 1 else "")
+        if side == "bottom" and len(ridges) > 1:
+            path = table.sort_values("ridge")["test_error"].to_numpy()
+            step = float(abs(path[1] - path[0]))
     return {"test_error": float(r["test_error"]), "lr": float(r["lr"]),
             "weight_decay": float(r["weight_decay"]), "ridge": float(r.get("ridge", math.nan)),
-            "edge": edge}
+            "edge": edge, "ridge_step": step}
 
 
 def chosen_test_error(target, name: str, N: int, seed: int, **kwargs) -> float:

@@ -561,7 +561,8 @@ def test_decay_limit_is_scored_like_a_grid_member_and_a_choice_of_it_is_no_edge(
     assert chosen.loc[0.3, "weight_decay"] == 1e-3  # displacement: no limit row to choose
     assert np.isinf(out[out["selected_test"] & (out["beta"] == 0.0)]["weight_decay"]).all()
     b = C.Budget.of({"lrs": [0.1, 0.2, 0.5], "weight_decays": [0.0, 1e-3], "seeds": 1}, out)
-    assert b.limits == ["3resnet (beta=0, N=100, m=8, seed=0)"]
+    assert b.closed == ["3resnet: the zero function, weight decay's limit (beta=0, N=100, m=8, "
+                        "seed=0)"]
     assert sorted(b.edges) == sorted(
         f"3resnet: {p} at the top of its grid (beta={beta}, N=100, m=8, seed=0)"
         for beta in ("0.3", "0.5") for p in ("lr 0.5", "weight_decay 0.001"))
@@ -587,15 +588,39 @@ def test_sample_gap_names_edges_where_the_search_failed(tmp_path):
     assert ker["ridge"] in (1e-3, 1e-1) and "ridge" in ker["edge"] and np.isnan(ker["lr"])
     assert gap.chosen_test_error(target, "3resnet", 40, 0, is_learner=True, **kw) == \
         net["test_error"]
+    assert np.isnan(net["ridge_step"]) and (ker["ridge_step"] >= 0 if ker["ridge"] == 1e-3
+                                            else np.isnan(ker["ridge_step"]))
+    row = {"d": 8, "seed": 0, "threshold": 0.1, "ridge_step": np.nan}
     curves = pd.DataFrame([
-        {"learner": "3resnet", "d": 8, "N": 40, "seed": 0, "threshold": 0.1,
-         "test_error": 0.5, "edge": "lr 2 at the top; weight_decay 0.5 at the top"},
-        {"learner": "3resnet", "d": 8, "N": 80, "seed": 0, "threshold": 0.1,
-         "test_error": 0.05, "edge": "lr 2 at the top"},  # reached: no edge can lower N*
-        {"learner": "k", "d": 8, "N": 40, "seed": 0, "threshold": 0.1, "test_error": 0.5,
-         "edge": ""}])
-    assert pages.sample_gap_edges(curves) == [
-        "3resnet: lr 2 at the top of its grid (d=8, N=40, seed=0)",
-        "3resnet: weight_decay 0.5 at the top of its grid (d=8, N=40, seed=0)"]
-    assert pages.sample_gap_edges(curves.drop(columns="edge")) == []
-    assert pages.sample_gap_edges(None) == []
+        {**row, "learner": "3resnet", "N": 40, "test_error": 0.5,
+         "edge": "lr 2 at the top; weight_decay 0.5 at the top"},
+        {**row, "learner": "3resnet", "N": 80, "test_error": 0.05,
+         "edge": "lr 2 at the top"},  # reached: no edge can lower N* there
+        {**row, "learner": "k", "N": 40, "test_error": 0.5, "edge": ""},
+        # a kernel at its smallest ridge: its failure survives the path's last step (0.3 - 0.1
+        # >= 0.1), or it does not (0.15 - 0.1 < 0.1)
+        {**row, "learner": "k(NTK-inf)", "N": 40, "test_error": 0.3,
+         "edge": "ridge 1e-06 at the bottom", "ridge_step": 0.1},
+        {**row, "learner": "k(NTK-inf)", "N": 80, "test_error": 0.15,
+         "edge": "ridge 1e-06 at the bottom", "ridge_step": 0.1}])
+    edges, closed = pages.sample_gap_edges(curves)
+    assert edges == ["3resnet: lr 2 at the top of its grid (d=8, N=40, seed=0)",
+                     "3resnet: weight_decay 0.5 at the top of its grid (d=8, N=40, seed=0)",
+                     "k(NTK-inf): ridge 1e-06 at the bottom of its grid (d=8, N=80, seed=0)"]
+    assert closed == ["k(NTK-inf): ridge 1e-06 at the bottom of its grid, its ridge path "
+                      "converged (d=8, N=40, seed=0)"]
+    assert pages.sample_gap_edges(curves.drop(columns="edge")) == ([], [])
+    assert pages.sample_gap_edges(None) == ([], [])
+
+
+def test_sample_gap_a_kernel_at_an_edge_leaves_a_passing_gap_open():
+    """A wider grid helps the ResNet (and the claim) but also a kernel failing at the edge of
+    its ridge grid (against the claim): only the second can undo a pass."""
+    kernels = ["2layer(NTK-inf)", "2layer(last-inf)"]
+    net_edge = C.Budget(epochs=800, grid="g", seeds=3,
+                        edges=["3resnet: lr 5 at the top of its grid (d=20, N=64, seed=0)"])
+    assert C.sample_gap(gap_table(), kernels, net_edge).verdict == C.REPRODUCED
+    ker_edge = C.Budget(epochs=800, grid="g", seeds=3, edges=[
+        "2layer(NTK-inf): ridge 1 at the top of its grid (d=20, N=256, seed=0)"])
+    v = C.sample_gap(gap_table(), kernels, ker_edge)
+    assert v.verdict == C.INCONCLUSIVE and {c.training for c in v.clauses} == {"either"}
