@@ -445,6 +445,8 @@ class ReferenceRun:
                 f"{r.get('machine', r.get('platform', '?'))} (profile `{r.get('profile')}`: "
                 f"{budget_text(self.P)}); its last pass took {hours:.1f} h, reusing the results "
                 f"of earlier passes from the cache.")
+        if r.get("note"):  # added by hand when publishing, e.g. where a cached pass ran
+            line += " " + r["note"]
         if self.stale:
             line += (" **Warning:** the code that computes results (hlcore's "
                      f"{', '.join(COMPUTE_MODULES)}) has changed since this run; its tables "
