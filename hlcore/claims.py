@@ -1069,8 +1069,10 @@ def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../note
     the paper's budget (the committed reference run, judged now), its key number beside the
     paper's, and the verdict of this build's own (quick) run. `quick` and `reference`: page ->
     saved verdict dict (reference ones carry a `key`); a missing one is said, not skipped."""
+    # The claim links to its page (no column of its own): six columns did not fit the page's
+    # width beside the contents sidebar, and the reader saw the last one cut.
     lines = ["| claim | the paper's figure | at the paper's budget | key number (reference "
-             "run) | this build's run | page |", "|---|---|---|---|---|---|"]
+             "run) | this build's run |", "|---|---|---|---|---|"]
     for claim, figure in CLAIM_FIGURES.items():
         page = CLAIM_PAGE.get(claim, claim)
         q, r = quick.get(claim), reference.get(claim)
@@ -1082,8 +1084,8 @@ def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../note
             mine += (f" ({q['budget']['epochs']} epochs"
                      + (f"; {len(edges)} chosen value(s) at a grid's edge" if edges else "")
                      + ")")
-        lines.append(f"| {claim} | {_md(figure)} | **{ref}** | {key} | {mine} | "
-                     f"[{page}]({link_prefix}{page}.ipynb) |")
+        lines.append(f"| [{claim}]({link_prefix}{page}.ipynb) | {_md(figure)} | **{ref}** | "
+                     f"{key} | {mine} |")
     return "\n".join(lines)
 
 

@@ -79,8 +79,9 @@ _READER_JS = r"""() => {
   }
   const first = main.querySelector('table');
   const firstRows = first ? first.querySelectorAll('tbody tr').length : 0;
+  const firstWide = first ? first.scrollWidth - first.parentElement.clientWidth : 0;
   return {answer: at(answer), figure: at(figure), params: at(params), cut, bare, paths,
-          firstRows, boldShare: text ? bold / text : 0};
+          firstRows, firstWide, boldShare: text ? bold / text : 0};
 }"""
 
 
@@ -88,7 +89,8 @@ def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
     """On a figure page the answer and the first figure come before the parameters, and the
     answer is not set all in bold; no table
     cell is cut with '...', no table has a bare 0..n index column, no text shows a path of
-    the machine that built the book; the report's first table has a row per claim."""
+    the machine that built the book; the report's first table has a row per claim, and the
+    scorecard (the first table of the report and the introduction) fits the page's width."""
     r = page.evaluate(_READER_JS)
     out = []
     if rel.startswith("notebooks/") and "placeholder" not in rel and r["params"] >= 0:
@@ -102,6 +104,9 @@ def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
     if r["bare"]:
         out.append(f"{r['bare']} table(s) with a bare 0..n index column")
     out += [f"a path of the build machine shows: {p}" for p in r["paths"]]
+    if rel in ("book/report.html", "book/intro.html") and r["firstWide"] > 2:
+        out.append(f"the scorecard is {r['firstWide']}px wider than the page: its last "
+                   f"column is cut")
     if rel == "book/report.html":
         from hlcore.claims import CLAIM_FIGURES
 

@@ -130,6 +130,10 @@ def test_the_reader_checks_catch_what_a_reader_would_trip_over(book, tmp_path):
     start = html.index("<tbody>")  # the scorecard: drop its first row
     end = html.index("</tr>", start) + len("</tr>")
     report.write_text(html[:start + len("<tbody>")] + html[end:])
+    intro = broken / "book" / "intro.html"  # an unbreakable word widens the scorecard
+    html = intro.read_text()
+    cell = html.index("<td>", html.index("<tbody>"))
+    intro.write_text(html[:cell] + "<td>" + "x" * 400 + html[cell + len("<td>"):])
     problems = check_book(broken)["problems"]
     for expected in ("the answer box does not come before the parameters",
                      "table cell cut: 'at N = 5000, e...'",
@@ -138,3 +142,4 @@ def test_the_reader_checks_catch_what_a_reader_would_trip_over(book, tmp_path):
         assert f"notebooks/width.html: {expected}" in problems, problems
     assert any(p.startswith("book/report.html: the report's first table has") for p in problems)
     assert any(p.startswith("notebooks/separation.html: the answer box is") for p in problems)
+    assert any(p.startswith("book/intro.html: the scorecard is") for p in problems), problems

@@ -282,12 +282,14 @@ def test_report_is_built_from_the_pages_verdicts(tmp_path):
     assert pipeline.REPORT_MARKER not in text and pipeline.SCORECARD_MARKER not in text
     # the scorecard opens the report: a row per claim, the reference verdict beside this run's
     card = text.split("\n\nintro")[0].splitlines()
-    rows = {line.split("|")[1].strip(): line for line in card[2:]}
+    rows = {line.split("|")[1].strip().split("]")[0].lstrip("["): line for line in card[2:]}
     assert set(rows) == set(claims.CLAIM_FIGURES)
     assert "**partly reproduced" in rows["width"] and "K1" in rows["width"]
     assert "| reproduced (800 epochs) |" in rows["width"]
     assert "no reference run yet" in rows["hierarchy"] and "not run" in rows["hierarchy"]
-    assert intro.read_text().count("| width |") == 1
+    assert "| [width](../notebooks/width.ipynb) |" in rows["width"]
+    assert "| [networks](../notebooks/separation.ipynb) |" in rows["networks"]
+    assert intro.read_text().count("| [width](") == 1
 
 
 def test_odd_widths_are_refused_where_the_help_says_even(capsys, tmp_path):
