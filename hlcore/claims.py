@@ -202,10 +202,15 @@ def with_decay_limit(grid: pd.DataFrame, zero: pd.DataFrame) -> pd.DataFrame:
 
 def chosen_edges(chosen: pd.DataFrame, lrs) -> list[str]:
     """Edges for a table of chosen configurations only (a page that keeps no whole grid): each
-    learning rate at the top or bottom of the grid `lrs` it was chosen from."""
-    lo, hi = min(lrs), max(lrs)
+    learning rate at the top or bottom of the grid `lrs` it was chosen from (a list, or a dict
+    from learner to its own list)."""
+    grids = lrs if isinstance(lrs, dict) else {}
     out = []
     for r in chosen.itertuples():
+        grid = grids.get(r.learner, lrs if not grids else None)
+        if grid is None or len(grid) < 2:
+            continue
+        lo, hi = min(grid), max(grid)
         side = "top" if r.lr == hi else "bottom" if r.lr == lo else None
         if side:
             where = ", ".join(f"{k}={getattr(r, k)}" for k in ("N", "m", "seed")

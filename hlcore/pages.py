@@ -294,10 +294,17 @@ def separation_key(T: dict, P: dict) -> str:
 
 # --- hierarchy: joint against layer-wise training ---------------------------------------------
 
+def hierarchy_lrs(P: dict) -> dict:
+    """Each scheme's learning-rate grid (layer-wise training may have its own; a run made
+    before it had one used `lrs` for every scheme)."""
+    return {"joint": P["lrs"], "3layer": P["lrs"],
+            "layer-wise": P.get("layerwise_lrs") or P["lrs"]}
+
+
 def hierarchy_verdict(T: dict, P: dict) -> claims.Verdict:
     layer = T["hierarchy_layerwise"]
-    return claims.hierarchy(layer, profiles.page_target(P).threshold,
-                            claims.Budget.of(P, layer))
+    return claims.hierarchy(layer, profiles.page_target(P).threshold, claims.Budget.of(
+        P, layer, edges=claims.chosen_edges(layer, hierarchy_lrs(P))))
 
 
 def hierarchy_figure(T: dict, P: dict, title: str = ""):

@@ -148,9 +148,11 @@ def notebook_tasks(name: str, P: dict) -> list[Task]:
         tasks = [Task("train", "3resnet", P["N"], P["m"], t.d, t.k, configs=P["seeds"],
                       epochs=P["epochs"], n_eval=P["n_test"] * P["epochs"])]
         for N in P["N_values"]:
-            for learner in ("3resnet", "3resnet") + (("3layer",) if N in P["control_N_values"]
-                                                     else ()):
-                tasks += [Task("train", learner, N, P["m"], t.d, t.k, configs=len(P["lrs"]),
+            schemes = [("3resnet", P["lrs"]), ("3resnet", P["layerwise_lrs"])]  # joint, layer-wise
+            if N in P["control_N_values"]:
+                schemes.append(("3layer", P["lrs"]))
+            for learner, lrs in schemes:
+                tasks += [Task("train", learner, N, P["m"], t.d, t.k, configs=len(lrs),
                                epochs=P["epochs"], n_eval=P["n_val"] + P["n_test"])
                           for _ in range(P["seeds"])]
         return tasks

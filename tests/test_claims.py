@@ -521,6 +521,15 @@ def test_budget_names_edges_of_a_table_of_chosen_configurations_only():
     assert b.short and not b.below_paper
     assert not C.Budget.of(P, rows.iloc[:1]).edges
     assert not C.Budget.of({**P, "lrs": [0.2]}, rows.iloc[:1]).edges  # no grid: no edge
+    # each scheme its own grid: layer-wise's 0.1 is interior in one reaching down to 0.05
+    grids = {"joint": [0.1, 0.2, 0.5], "layer-wise": [0.05, 0.1, 0.2, 0.5]}
+    assert C.chosen_edges(rows, grids) == ["joint: lr 0.5 at the top of its grid (N=1000, "
+                                           "seed=1)"]
+    from hlcore import pages
+
+    P2 = {**P, "layerwise_lrs": grids["layer-wise"]}
+    assert pages.hierarchy_lrs(P2)["layer-wise"] == [0.05, 0.1, 0.2, 0.5]
+    assert pages.hierarchy_lrs(P)["layer-wise"] == P["lrs"]  # a run made before the option
 
 
 def test_edge_notes_list_each_edge_once_with_its_places():
