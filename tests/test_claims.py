@@ -633,3 +633,39 @@ def test_sample_gap_a_kernel_at_an_edge_leaves_a_passing_gap_open():
         "2layer(NTK-inf): ridge 1 at the top of its grid (d=20, N=256, seed=0)"])
     v = C.sample_gap(gap_table(), kernels, ker_edge)
     assert v.verdict == C.INCONCLUSIVE and {c.training for c in v.clauses} == {"either"}
+
+
+def test_sensitivity_learning_needs_a_twentieth_of_the_composite_signal():
+    """At beta = 0 a heavily decayed ResNet ends a hair from k alpha^2 on either side (the
+    reference run: 0.7192-0.7236 against 0.72); that hair is not learning alpha G(F)."""
+    line = (1 - C.LEARNED_SOME_MARGIN) * 0.72
+    assert C.sensitivity(sensitivity_table(unlearn=0.7192), 0.3, 0.72,
+                         FULL).verdict == C.REPRODUCED
+    assert C.sensitivity(sensitivity_table(unlearn=line), 0.3, 0.72, FULL).verdict == \
+        C.REPRODUCED
+    v = C.sensitivity(sensitivity_table(unlearn=line - 1e-6), 0.3, 0.72, FULL)
+    assert v.verdict == C.PARTLY and "beta < alpha" in v.failed[0]
+    # the same line for the learnable half: a hair below k alpha^2 is not "learned" either
+    v = C.sensitivity(sensitivity_table(learn=0.71), 0.3, 0.72, FULL)
+    assert v.verdict == C.PARTLY and "beta >= alpha" in v.failed[0]
+    assert "0.684" in v.clauses[0].detail
+
+
+def test_sensitivity_edges_leave_open_only_the_half_of_the_claim_they_sit_in():
+    edge_at = lambda beta: C.Budget(epochs=800, grid="g", seeds=3, edges=[  # noqa: E731
+        f"3resnet: weight_decay 5 at the top of its grid (beta={beta}, N=1000, m=100, seed=1)"])
+    # an edge at beta = 1 cannot move the beta = 0 cells, nor stop a settled pass at beta = 1
+    assert C.sensitivity(sensitivity_table(), 0.3, 0.72, edge_at(1)).verdict == C.REPRODUCED
+    # at beta = 0 more search could still find a lower error: "not learned" stays open
+    v = C.sensitivity(sensitivity_table(), 0.3, 0.72, edge_at(0))
+    assert v.verdict == C.INCONCLUSIVE and "open at this budget: beta < alpha" in v.summary()
+    # a failure at beta >= alpha is settled when its own rows sit at no edge ...
+    t = sensitivity_table()
+    t.loc[(t.beta == 0.3) & (t.m == 1000), "test_error"] = 0.9
+    v = C.sensitivity(t, 0.3, 0.72, edge_at(0))
+    assert v.clauses[0].short is False and not v.clauses[0].unsettled(True)
+    # ... but not when it does, nor when an edge line names no beta at all
+    assert C.sensitivity(t, 0.3, 0.72, edge_at(0.3)).clauses[0].unsettled(True)
+    nameless = C.Budget(epochs=800, grid="g", seeds=3, edges=["3resnet: lr 5 at the top"])
+    assert C.sensitivity(t, 0.3, 0.72, nameless).verdict == C.INCONCLUSIVE
+    assert C.sensitivity(sensitivity_table(), 0.3, 0.72, SHORT).verdict == C.INCONCLUSIVE
