@@ -82,7 +82,7 @@ def zero_function_errors(table: pd.DataFrame, P: dict) -> pd.DataFrame:
 def sensitivity_grid(T: dict, P: dict) -> pd.DataFrame:
     """The page's grid with weight decay's limit, the zero function, scored beside it
     (claims.with_decay_limit): at beta = 0 nothing is learnable and the search's optimum
-    is that limit."""
+    can be that limit."""
     table = T["sensitivity_grid"]
     if "decay" not in table.columns or not (table["decay"] == "weight").any():
         return table
