@@ -186,6 +186,12 @@ ADOPTED = dict(decay="weight", early_stopping=True)
 #: 3layer).
 REF_LRS = paper_grid(0, 2)
 REF_WDS = [0.0, 1e-4, 1e-3, 5e-3, 2e-2, 5e-2]
+#: The quick grid of the pages on parity-v2 at N = 1000 (width, protocol, sensitivity): one grid,
+#: so that a training one page made (same learner, width, seed, reading) comes from the result
+#: cache on the next; lr and decay around what the reference runs chose most (lr 1, decay 1e-3
+#: for 3resnet), plus no decay, the plain reading.
+QUICK_LRS = [0.2, 0.5, 1.0]
+QUICK_WDS = [0.0, 1e-3]
 _KERNELS = Param("kernels", "list[str]", "kernels fitted by ridge regression",
                  choices=KERNEL_NAMES)
 _RIDGES = Param("ridges", "list[float]", "kernel ridge values, relative to the kernel's "
@@ -271,7 +277,7 @@ WIDTH = NotebookSpec(
         # m = 500 here), seeds and grid points
         "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200],
                       learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
-                      lrs=[0.1, 0.2, 0.5], weight_decays=[0.0, 1e-4], seeds=3, n_val=1000,
+                      lrs=QUICK_LRS, weight_decays=QUICK_WDS, seeds=3, n_val=1000,
                       n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         # the paper's N, epochs and its three smallest widths, 3 seeds
         "reference": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500],
@@ -311,7 +317,7 @@ SENSITIVITY = NotebookSpec(
         "quick": dict(alpha=0.3, betas=[1.0, 0.5, 0.3, 0.2, 0.0], N=1000,
                       m_values=[100, 200], map_alphas=[0.2, 0.4],
                       map_betas=[0.1, 0.3, 1.0], map_N=3000, map_m=500, map_epochs=40,
-                      epochs=800, lrs=[0.1, 0.2, 0.5], weight_decays=[0.0, 1e-4], seeds=2,
+                      epochs=800, lrs=QUICK_LRS, weight_decays=QUICK_WDS, seeds=2,
                       n_val=1000, n_test=2000, device="auto"),
         # the map (beyond the paper, in no verdict) at panel (a)'s N and width: at the quick
         # map's N = 3000, m = 500 its 12 cells x 54 configurations would take about 3 h here
@@ -361,10 +367,11 @@ FROBENIUS = NotebookSpec(
         "smoke": dict(d=10, N=200, m_values=[20], lrs=[0.1], weight_decays=[0.0], epochs=2,
                       seeds=1, n_val=100, n_test=200, hand_epochs=50, N_values=[100, 200], beyond_m=20,
                       panel_b=False, device="cpu"),
+        # the "beyond" panel to N = 10000: N = 20000 (the reference run's) took 80 s of 165
         "quick": dict(d=40, N=5000, m_values=[200, 500, 1000],
                       lrs=[0.05, 0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
-                      epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500, N_values=[1000, 5000, 20000], beyond_m=500,
-                      panel_b=False, device="auto"),
+                      epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500,
+                      N_values=[1000, 5000, 10000], beyond_m=500, panel_b=False, device="auto"),
         # the paper's panel (a) at its 800 epochs and one seed, widths to 1000
         "reference": dict(d=40, N=5000, m_values=[200, 500, 1000],
                           lrs=[0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0],
@@ -407,9 +414,10 @@ HIERARCHY = NotebookSpec(
         "smoke": dict(target="parity-v3", alpha=0.3, N=200, m=32, lr=0.1, weight_decay=1e-4,
                       epochs=2, seeds=2, N_values=[100, 200], control_N_values=[100, 200],
                       lrs=[0.1], layerwise_lrs=[0.1], n_val=100, n_test=200, device="cpu"),
+        # 3layer, in no verdict, not at N = 10000 (as in the reference): a third of the page
         "quick": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2, weight_decay=1e-4,
                       epochs=40, seeds=2, N_values=[2000, 5000, 10000],
-                      control_N_values=[2000, 5000, 10000], lrs=[0.1, 0.2, 0.5],
+                      control_N_values=[2000, 5000], lrs=[0.1, 0.2, 0.5],
                       layerwise_lrs=[0.1, 0.2, 0.5], n_val=1000, n_test=2000, device="auto"),
         # learning rates to 2 (the width page's reference run chose 1 for 3resnet at m = 500);
         # 3layer, in no verdict, not at N = 10000: its 3 seeds there take about 50 min here;
@@ -501,8 +509,8 @@ PROTOCOL = NotebookSpec(
                       seeds=1, n_val=100, n_test=200, device="cpu"),
         "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[200],
                       learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
-                      epochs=800, lrs=[0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
-                      seeds=1, n_val=1000, n_test=2000, device="auto"),
+                      epochs=800, lrs=QUICK_LRS, weight_decays=QUICK_WDS, seeds=1, n_val=1000,
+                      n_test=2000, device="auto"),
         # width's reference grid at m = 100 and 200 (its trainings with decay on W0 + W are
         # the same, shared through the cache); m = 500 would add about 2 h per decay reading
         # on 2 cores, 3layer's m x m layer taking three quarters of it
