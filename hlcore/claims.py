@@ -125,6 +125,14 @@ class Budget:
         return self.below_paper or bool(self.edges)
 
 
+def _whole(line: str) -> str:
+    """An edge line with whole numbers as integers (m=32, not m=32.0: a width column that also
+    holds the infinite kernels' inf is float)."""
+    import re
+
+    return re.sub(r"=(-?\d+)\.0\b", r"=\1", line)
+
+
 def _grid_edges(table: pd.DataFrame) -> tuple[list[str], list[str]]:
     """train.grid_edges as lines, each naming the target setting it belongs to where a page
     varies one (sensitivity's beta); and the places where weight decay's limit, the zero
@@ -158,7 +166,7 @@ def _grid_edges(table: pd.DataFrame) -> tuple[list[str], list[str]]:
             sub = pd.concat(finite) if finite else sub.iloc[:0]
         out += [f"{r.learner}: {r.parameter} {r.value:g} at the {r.side} of its grid "
                 f"({label}{r.where})" for r in grid_edges(sub).itertuples()]
-    return out, limits
+    return [_whole(line) for line in out], [_whole(line) for line in limits]
 
 
 #: Weight decay's far end [ours]. With decay on the whole weight W0 + W (decay="weight", the
@@ -216,7 +224,7 @@ def chosen_edges(chosen: pd.DataFrame, lrs) -> list[str]:
             where = ", ".join(f"{k}={getattr(r, k)}" for k in ("N", "m", "seed")
                               if hasattr(r, k))
             out.append(f"{r.learner}: lr {r.lr:g} at the {side} of its grid ({where})")
-    return out
+    return [_whole(line) for line in out]
 
 
 @dataclass
@@ -1107,12 +1115,12 @@ def _page_link(page: str) -> str:
 
 
 def _markdown_table(df: pd.DataFrame) -> str:
-    def cell(v):
-        if isinstance(v, float):
-            return "" if math.isnan(v) else f"{v:.4g}"
-        return str(v)
-    lines = ["| " + " | ".join(_md(c) for c in df.columns) + " |",
+    """The book's table style (plots.render_table's) in Markdown: headers as words, so that
+    they wrap, and values as a reader reads them."""
+    from .plots import _cell
+
+    lines = ["| " + " | ".join(_md(str(c).replace("_", " ")) for c in df.columns) + " |",
              "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(_md(cell(v)) for v in row) + " |"
+    lines += ["| " + " | ".join(_md(_cell(v)) for v in row) + " |"
               for row in df.itertuples(index=False)]
     return "\n".join(lines)

@@ -142,6 +142,12 @@ def protocol_comparison(T: dict, P: dict) -> pd.DataFrame:
     return protocol.compare(T["protocol"], plots.load_reference("v2_fig2a_width_sweep"))
 
 
+def _readable_comparison(T: dict, P: dict) -> pd.DataFrame:
+    from . import protocol
+
+    return protocol.readable(protocol_comparison(T, P)).drop(columns=["N"])
+
+
 def protocol_figure(T: dict, P: dict, title: str = ""):
     import matplotlib.pyplot as plt
     import numpy as np
@@ -406,7 +412,7 @@ PAGES = {
     "width": dict(verdict=width_verdict, figure=width_figure, key=width_key),
     "sensitivity": dict(verdict=sensitivity_verdict, figure=sensitivity_figure,
                         key=sensitivity_key),
-    "protocol": dict(figure=protocol_figure, key=protocol_key, table=protocol_comparison),
+    "protocol": dict(figure=protocol_figure, key=protocol_key, table=_readable_comparison),
     "frobenius": dict(verdict=frobenius_verdict, figure=frobenius_figure, key=frobenius_key),
     "separation": dict(verdict=separation_verdict, figure=separation_figure, key=separation_key,
                        more={"networks": networks_verdict}),

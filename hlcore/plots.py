@@ -79,8 +79,9 @@ def _cell(v) -> str:
 
 def render_table(df) -> str:
     """A table for people, as HTML: no bare 0..n index (a meaningful index becomes a column),
-    flattened column names (never a bare `0`), rounded numbers and counts as integers, NaN as
-    'n/a', text wrapped rather than cut, and a horizontal scroll rather than columns cut off."""
+    flattened column names (never a bare `0`; underscores as spaces, so that they wrap),
+    rounded numbers and counts as integers, NaN as 'n/a', text wrapped rather than cut, and a
+    horizontal scroll rather than columns cut off."""
     import html
 
     import pandas as pd
@@ -93,7 +94,8 @@ def render_table(df) -> str:
     if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None:
         df = df.reset_index()
         df.columns = [("" if str(c) == "index" else str(c)) for c in df.columns]
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    # snake_case names as words, so that a long header wraps instead of widening the table
+    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in df.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
                    for row in df.itertuples(index=False))
     return ('<div class="hl-table" style="overflow-x: auto; max-width: 100%">'

@@ -131,3 +131,5 @@ def test_tables_are_rendered_for_people():
     multi = pd.DataFrame([[0.1, 0.2]], columns=pd.MultiIndex.from_tuples(
         [(100, "this book"), (100, "paper v2")]))
     assert "<th>100 this book</th>" in render_table(multi)
+    wraps = render_table(pd.DataFrame({"strongest_kernel_error": [1.0]}))
+    assert "<th>strongest kernel error</th>" in wraps  # a header that can wrap

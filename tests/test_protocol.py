@@ -54,3 +54,16 @@ def test_shortfall_names_the_networks_above_the_paper_and_by_how_much():
                       (pr.ADOPTED_READING, "3layer"): [0.6, 0.6]})
     assert pr.shortfall(pr.compare(ok, PAPER)).endswith("every network within 1.25x of the paper")
     assert pr.shortfall(pr.compare(ok, PAPER), reading="ours") == ""
+
+
+def test_readable_puts_each_rule_in_one_column():
+    t = study_table({("ours", "3resnet"): [0.2, 0.3], ("ours", "3layer"): [0.6, 0.6]})
+    t.loc[0, "diverged"] = True  # the worse configuration of 3resnet, seed 0
+    t.loc[0, "selected_val"] = t.loc[0, "selected_test"] = False
+    t.loc[1, "selected_val"] = t.loc[1, "selected_test"] = True
+    r = pr.readable(pr.compare(t, PAPER)).set_index("learner")
+    # seed 0 chose 3 x 0.2 (its better configuration diverged), seed 1 0.3; the paper 0.1
+    assert r.loc["3resnet", "chosen on validation (x paper)"] == "0.450 ± 0.21 (4.50x)"
+    assert r.loc["3layer", "paper's rule (x paper)"] == "0.600 ± 0 (1.00x)"
+    assert r.loc["3resnet", "diverged"] == "1 of 4" and r.loc["3layer", "diverged"] == "0 of 4"
+    assert bool(r.loc["3layer", "recovers"]) and not r.loc["3resnet", "recovers"]
