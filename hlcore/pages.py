@@ -328,7 +328,7 @@ def hierarchy_key(T: dict, P: dict) -> str:
     layer = T["hierarchy_layerwise"]
     N = layer["N"].max()
     top = layer[layer["N"] == N].groupby("learner")["test_error"].mean()
-    return f"at N = {N}: " + ", ".join(f"{k} {v:.2f}" for k, v in top.items())
+    return f"at N = {N}: " + ", ".join(f"{k} {v:.3g}" for k, v in top.items())
 
 
 # --- sample-gap: N* against d on Theorem 2's instance -----------------------------------------
