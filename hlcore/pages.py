@@ -108,6 +108,9 @@ def sensitivity_figure(T: dict, P: dict, title: str = ""):
     threshold = profiles.page_target(P, "parity-v2").threshold
     ax = plots.error_curves(chosen.assign(learner=[f"beta={b:g}" for b in chosen["beta"]]),
                             "m", threshold, threshold_label=r"$k\alpha^2$", palette=colours)
+    keep = 1 - claims.LEARNED_SOME_MARGIN  # the verdict's "learned" line
+    ax.axhline(keep * threshold, **{**plots.THRESHOLD_STYLE, "linestyle": ":"},
+               label=rf"{keep:g} $k\alpha^2$ (the verdict's line, ours)")
     paper = plots.load_reference("v2_fig2b_beta_sensitivity")
     for beta in betas:
         p = paper[paper["beta"] == beta]
