@@ -281,6 +281,14 @@ def networks_verdict(T: dict, P: dict) -> claims.Verdict:
                            claims.Budget.of(P, table))
 
 
+def networks_key(T: dict, P: dict) -> str:
+    c = _chosen(T["separation_grid"])
+    N = c["N"].max()
+    top = c[(c["N"] == N) & ~c["learner"].str.contains(r"\(")].groupby("learner")[
+        "test_error"].mean().sort_values()
+    return f"at N = {N}: " + ", ".join(f"{k} {v:.3g}" for k, v in top.items())
+
+
 def separation_figure(T: dict, P: dict, title: str = ""):
     target = profiles.page_target(P)
     ax = plots.error_curves(_chosen(T["separation_grid"]), "N", target.threshold)
@@ -418,7 +426,7 @@ PAGES = {
     "protocol": dict(figure=protocol_figure, key=protocol_key, table=_readable_comparison),
     "frobenius": dict(verdict=frobenius_verdict, figure=frobenius_figure, key=frobenius_key),
     "separation": dict(verdict=separation_verdict, figure=separation_figure, key=separation_key,
-                       more={"networks": networks_verdict}),
+                       more={"networks": (networks_verdict, networks_key)}),
     "hierarchy": dict(verdict=hierarchy_verdict, figure=hierarchy_figure, key=hierarchy_key),
     "sample-gap": dict(verdict=sample_gap_verdict, figure=sample_gap_figure, key=sample_gap_key),
 }
@@ -531,10 +539,12 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
     verdict = page["verdict"](T, ref.P) if "verdict" in page else None
     run = {k: ref.run.get(k) for k in ("start", "commit", "duration_seconds", "machine",
                                       "profile")}
-    more = {claim: fn(T, ref.P) for claim, fn in page.get("more", {}).items()}
-    for claim, v in more.items():  # other claims the page decides (separation: networks)
+    # other claims the page decides (separation: networks), each with its key number
+    more = {claim: (fn(T, ref.P), more_key(T, ref.P))
+            for claim, (fn, more_key) in page.get("more", {}).items()}
+    for claim, (v, k) in more.items():
         (Path(out_dir) / f"reference_verdict-{claim}.json").write_text(
-            json.dumps({**v.to_dict(), "run": run}, indent=2))
+            json.dumps({**v.to_dict(), "key": k, "run": run}, indent=2))
     if verdict is not None:
         d = verdict.to_dict()
         d["key"] = key
@@ -551,8 +561,9 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
     plt.show()
     if verdict is not None:
         display(claims.present_table(verdict))
-    for claim, v in more.items():
-        display(Markdown(f"**{claim.capitalize()} at the paper's budget: {v.summary()}.**"))
+    for claim, (v, k) in more.items():
+        display(Markdown(f"**{claim.capitalize()} at the paper's budget: {v.summary()}.** "
+                         f"{k}."))
         display(claims.present_table(v))
     if "table" in page:
         display(page["table"](T, ref.P))

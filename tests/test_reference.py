@@ -72,6 +72,9 @@ def test_every_page_redraws_and_judges_its_own_saved_tables(name, tmp_path, monk
     expected = (["reference_verdict.json"] if "verdict" in page else []) + [
         f"reference_verdict-{c}.json" for c in page.get("more", {})]
     assert saved == sorted(expected)
+    for claim in page.get("more", {}):  # each other claim carries its own key number
+        more = json.loads((tmp_path / "page" / f"reference_verdict-{claim}.json").read_text())
+        assert more["key"].startswith("at N = ")
 
 
 def test_show_reference_judges_the_tables_and_saves_the_verdict_with_its_key(
