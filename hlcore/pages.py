@@ -486,9 +486,17 @@ def glue_budget(name: str, P: dict) -> None:
 
 
 def budget_text(P: dict) -> str:
+    def count(n, what):
+        return f"{n} {what}{'s' if n != 1 else ''}"
+
+    grid = None
+    if "lrs" in P:
+        own = P.get("layerwise_lrs")  # hierarchy: layer-wise training has a grid of its own
+        grid = (count(len(P["lrs"]), "learning rate")
+                + (f" (layer-wise {len(own)})" if own and list(own) != list(P["lrs"]) else "")
+                + " x " + count(len(P.get("weight_decays", [0])), "weight decay"))
     parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
-             f"{P['seeds']} seed{'s' if P['seeds'] != 1 else ''}" if "seeds" in P else None,
-             f"{len(P['lrs'])} x {len(P.get('weight_decays', [0]))} grid" if "lrs" in P else None]
+             count(P["seeds"], "seed") if "seeds" in P else None, grid]
     return ", ".join(p for p in parts if p)
 
 

@@ -106,3 +106,11 @@ def test_a_page_without_a_reference_run_says_how_to_make_one(tmp_path, monkeypat
     monkeypatch.setattr(pages, "REFERENCE_DIR", tmp_path)
     assert pages.show_reference("width", tmp_path / "o") is None
     assert "hl run width --profile reference" in shown[0].data
+
+
+def test_budget_text_names_the_grids():
+    P = {"epochs": 800, "seeds": 1, "lrs": [0.1, 0.2], "weight_decay": 1e-4}
+    assert pages.budget_text(P) == "800 epochs, 1 seed, 2 learning rates x 1 weight decay"
+    P = {**P, "seeds": 3, "layerwise_lrs": [0.01, 0.1, 0.2], "weight_decays": [0, 1e-3]}
+    assert pages.budget_text(P) == ("800 epochs, 3 seeds, 2 learning rates (layer-wise 3) x 2 "
+                                    "weight decays")
