@@ -464,10 +464,11 @@ class ReferenceRun:
 
     def provenance(self) -> str:
         r = self.run
-        hours = r.get("duration_seconds", 0) / 3600
+        seconds = r.get("duration_seconds", 0)
+        took = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
         line = (f"Run on {r.get('start', '?')[:10]} at commit `{r.get('commit', '?')[:10]}` on "
                 f"{r.get('machine', r.get('platform', '?'))} (profile `{r.get('profile')}`: "
-                f"{budget_text(self.P)}); its last pass took {hours:.1f} h, reusing the results "
+                f"{budget_text(self.P)}); its last pass took {took}, reusing the results "
                 f"of earlier passes from the cache.")
         if r.get("note"):  # added by hand when publishing, e.g. where a cached pass ran
             line += " " + r["note"]
