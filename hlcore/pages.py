@@ -304,8 +304,8 @@ def separation_key(T: dict, P: dict) -> str:
     N = c["N"].max()
     top = c[c["N"] == N].groupby("learner")["test_error"].mean().sort_values()
     kern = top[[n for n in top.index if "(" in n]]
-    return (f"at N = {N}: 3resnet {top.get('3resnet', float('nan')):.2f}, strongest kernel "
-            f"{kern.index[0]} {kern.iloc[0]:.2f} (k alpha^2 = "
+    return (f"at N = {N}: 3resnet {top.get('3resnet', float('nan')):.3g}, strongest kernel "
+            f"{kern.index[0]} {kern.iloc[0]:.3g} (k alpha^2 = "
             f"{profiles.page_target(P).threshold:.2f})") if len(kern) else f"at N = {N}"
 
 
