@@ -127,7 +127,9 @@ class Budget:
 
 def _whole(line: str) -> str:
     """An edge line with whole numbers as integers (m=32, not m=32.0: a width column that also
-    holds the infinite kernels' inf is float)."""
+    holds the infinite kernels' inf is float). Mended here, on the lines, rather than where
+    train.grid_edges writes them: train.py is a compute module, and a change there would mark
+    every committed reference run stale."""
     import re
 
     return re.sub(r"=(-?\d+)\.0\b", r"=\1", line)
@@ -600,8 +602,8 @@ def width(chosen: pd.DataFrame, threshold: float, budget: Budget,
 #: error below (1 - this) k alpha^2 [ours]. With weight decays up to 50 on the reference grid,
 #: at beta = 0 (nothing learnable) the ResNet ends within 0.5 % of k alpha^2, on either side
 #: (0.7192-0.7236 on the test set, by either selection rule), the error of predicting 0: a
-#: strict "below k alpha^2" lets that hair decide "learned". A twentieth of the composite signal's energy is learning
-#: in the claim's sense, and the same line serves both halves of the claim.
+#: strict "below k alpha^2" lets that hair decide "learned". A twentieth of the composite
+#: signal's energy is learning in the claim's sense, and the same line serves both halves.
 LEARNED_SOME_MARGIN = 0.05
 
 

@@ -148,7 +148,7 @@ def protocol_comparison(T: dict, P: dict) -> pd.DataFrame:
 def _readable_comparison(T: dict, P: dict) -> pd.DataFrame:
     from . import protocol
 
-    return protocol.readable(protocol_comparison(T, P)).drop(columns=["N"])
+    return protocol.readable(protocol_comparison(T, P))
 
 
 def protocol_figure(T: dict, P: dict, title: str = ""):
@@ -281,12 +281,15 @@ def networks_verdict(T: dict, P: dict) -> claims.Verdict:
                            claims.Budget.of(P, table))
 
 
+def _at_largest_N(table: pd.DataFrame) -> tuple[int, pd.Series]:
+    """The largest N of a table and each learner's mean test error there, lowest first."""
+    N = table["N"].max()
+    return N, table[table["N"] == N].groupby("learner")["test_error"].mean().sort_values()
+
+
 def networks_key(T: dict, P: dict) -> str:
-    c = _chosen(T["separation_grid"])
-    N = c["N"].max()
-    top = c[(c["N"] == N) & ~c["learner"].str.contains(r"\(")].groupby("learner")[
-        "test_error"].mean().sort_values()
-    return f"at N = {N}: " + ", ".join(f"{k} {v:.3g}" for k, v in top.items())
+    N, top = _at_largest_N(_chosen(T["separation_grid"]))
+    return f"at N = {N}: " + ", ".join(f"{k} {v:.3g}" for k, v in top.items() if "(" not in k)
 
 
 def separation_figure(T: dict, P: dict, title: str = ""):
@@ -300,9 +303,7 @@ def separation_figure(T: dict, P: dict, title: str = ""):
 
 
 def separation_key(T: dict, P: dict) -> str:
-    c = _chosen(T["separation_grid"])
-    N = c["N"].max()
-    top = c[c["N"] == N].groupby("learner")["test_error"].mean().sort_values()
+    N, top = _at_largest_N(_chosen(T["separation_grid"]))
     kern = top[[n for n in top.index if "(" in n]]
     return (f"at N = {N}: 3resnet {top.get('3resnet', float('nan')):.3g}, strongest kernel "
             f"{kern.index[0]} {kern.iloc[0]:.3g} (k alpha^2 = "
@@ -336,9 +337,7 @@ def hierarchy_figure(T: dict, P: dict, title: str = ""):
 
 
 def hierarchy_key(T: dict, P: dict) -> str:
-    layer = T["hierarchy_layerwise"]
-    N = layer["N"].max()
-    top = layer[layer["N"] == N].groupby("learner")["test_error"].mean()
+    N, top = _at_largest_N(T["hierarchy_layerwise"])
     return f"at N = {N}: " + ", ".join(f"{k} {v:.3g}" for k, v in top.items())
 
 

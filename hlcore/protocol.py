@@ -152,18 +152,21 @@ def compare(table: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
 
 
 def readable(comparison: pd.DataFrame) -> pd.DataFrame:
-    """`compare`'s table as a reader reads it: each selection rule in one column (mean and
-    spread over seeds, and the mean over the paper's value), the number of diverged
-    configurations out of all (configurations x seeds)."""
+    """`compare`'s table as a reader reads it (the study runs at one N, which it leaves out):
+    each selection rule in one column (mean and spread over seeds, and the mean over the
+    paper's value), the number of diverged configurations out of all (configurations x
+    seeds)."""
+    from .plots import _cell
+
     c = comparison
 
     def rule(mean, sd, ratio):
-        return ["n/a" if pd.isna(a) else f"{a:#.3g}".rstrip(".")
-                + ("" if pd.isna(b) else f" ± {b:.2g}") + ("" if pd.isna(r) else f" ({r:.2f}x)")
+        return [_cell(a) + ("" if pd.isna(a) or pd.isna(b) else f" ± {b:.2g}")
+                + ("" if pd.isna(r) else f" ({r:.2f}x)")
                 for a, b, r in zip(c[mean], c[sd], c[ratio])]
 
     return pd.DataFrame({
-        "reading": c["reading"], "learner": c["learner"], "N": c["N"], "m": c["m"],
+        "reading": c["reading"], "learner": c["learner"], "m": c["m"],
         "diverged": [f"{d} of {n * s}" for d, n, s in
                      zip(c["diverged"], c["configs_per_seed"], c["seeds"])],
         "chosen on validation (x paper)": rule("test_error_val_rule", "test_error_val_rule_sd",
