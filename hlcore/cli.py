@@ -175,7 +175,7 @@ def _executor_options(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .profiles import PROFILE_HELP, PROFILES
+    from .names import PROFILE_HELP, PROFILES  # light: --help does not import torch
 
     ap = argparse.ArgumentParser(prog="hl", description="Run the experiments of the hlcore book.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -219,7 +219,22 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the kernels are stopped and the temporary files removed."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None) -> int:
+    import signal
+
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
     try:
         args = build_parser().parse_args(argv)
         from .pipeline import PipelineError  # inside: Ctrl-C during the imports is one line too
@@ -233,14 +248,15 @@ def main(argv=None) -> int:
             where = f" ({e.filename})" if getattr(e, "filename", None) else ""
             print(f"hl: error: {e.strerror or e}{where}", file=sys.stderr)
             return 2
-    except KeyboardInterrupt:
-        print("hl: interrupted; finished results are cached and the next run resumes from them",
+    except KeyboardInterrupt as stop:
+        how = "terminated" if isinstance(stop, Terminated) else "interrupted"
+        print(f"hl: {how}; finished results are cached and the next run resumes from them",
               file=sys.stderr, flush=True)
-        # papermill has shut the kernel down by now; exit at once, so that the interpreter's
-        # shutdown does not print the interrupted notebook's pending asyncio tasks (dozens of
-        # lines of traceback with terminal colour codes)
+        # the kernels are stopped by now; exit at once, so that the interpreter's shutdown
+        # does not print the interrupted notebook's pending asyncio tasks (dozens of lines of
+        # traceback with terminal colour codes)
         sys.stdout.flush()
-        os._exit(130)
+        os._exit(143 if isinstance(stop, Terminated) else 130)
 
 
 if __name__ == "__main__":

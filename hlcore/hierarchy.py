@@ -17,21 +17,19 @@ import pandas as pd
 import torch
 
 from .learners import make_learner
-from .store import source_hash
-from .train import Data, squared_error, train_batched
+from .train import Data, resolve_device, squared_error, train_batched
 
 
 def _cached(store, spec: dict, compute) -> list[dict]:
     """Rows of one seed from the result cache `store` (None: no cache), else computed and kept,
-    so that an interrupted run resumes. The key holds this module's source: the store hashes
-    only the compute modules, and this one trains too."""
+    so that an interrupted run resumes."""
     if store is None:
         return compute()
-    spec = {"kind": "hierarchy", "hierarchy_source": source_hash(["hierarchy.py"]), **spec}
-    rows = store.get(spec)
+    spec = {"kind": "hierarchy", **spec}
+    rows = store.get(spec, __name__)
     if rows is None:
         rows = compute()
-        store.put(spec, rows)
+        store.put(spec, rows, __name__)
     return rows
 
 
@@ -87,7 +85,7 @@ def dynamics(target, *, N: int, m: int, lr: float, weight_decay: float, seeds, e
 
     spec = {"what": "dynamics", "target": target.params(), "N": N, "m": m, "lr": lr,
             "weight_decay": weight_decay, "epochs": epochs, "n_test": n_test, "every": every,
-            "lr_drop": lr_drop}
+            "lr_drop": lr_drop, "device": resolve_device(device).type}
     return pd.DataFrame([r for seed in seeds
                          for r in _cached(store, {**spec, "seed": seed}, lambda: one(seed))])
 
@@ -160,6 +158,6 @@ def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decay: floa
 
     spec = {"what": "scheme", "scheme": scheme, "target": target.params(), "N": N, "m": m,
             "lrs": list(lrs), "weight_decay": weight_decay, "epochs": epochs, "n_val": n_val,
-            "n_test": n_test}
+            "n_test": n_test, "device": resolve_device(device).type}
     return pd.DataFrame([r for seed in seeds
                          for r in _cached(store, {**spec, "seed": seed}, lambda: one(seed))])

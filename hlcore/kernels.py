@@ -478,8 +478,8 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
         spec = {"fit": "ridge", **target.params(), "learner": name, "N": N, "m": m,
                 "seed": seed, "data_seed": data.seed, "n_val": len(X["val"]),
                 "n_test": len(X["test"]), "ridges": [float(r) for r in ridges],
-                "init": None if init is None else vars(init)}
-        hit = store.get(spec) if store is not None else None
+                "init": None if init is None else vars(init), "device": dev.type}
+        hit = store.get(spec, __name__) if store is not None else None
         if hit is not None:
             rows += [{**r, "cached": True} for r in hit]
             continue
@@ -507,6 +507,6 @@ def fit_kernel(target, name: str, *, N: int, m: int | None = None, seeds=(0,),
                          "group_size": len(path)})
         del K, evals, path
         if store is not None:
-            store.put(spec, new_rows)
+            store.put(spec, new_rows, __name__)
         rows += [{**r, "cached": False} for r in new_rows]
     return pd.DataFrame(rows)

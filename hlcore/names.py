@@ -1,4 +1,5 @@
-"""Learner and kernel names: '3resnet', '2layer(NTK)', '3layer(last-inf)', ..."""
+"""Names: learners and kernels ('3resnet', '2layer(NTK)', '3layer(last-inf)', ...) and the
+profiles. Light on purpose (no PyTorch): the command line's help is built from it."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,11 @@ from .validation import check_choice
 
 BASE_LEARNERS = ("3resnet", "3resnet-plain", "3layer", "2layer")
 KINDS = ("last", "NTK", "last-inf", "NTK-inf")
+PROFILES = ("smoke", "quick", "reference", "paper")
+PROFILE_HELP = ("smoke: seconds, for tests; quick: minutes on a 2-core laptop (the default); "
+                "reference: the paper's 800 epochs with wide grids (committed under "
+                "results/reference/; hl plan NAME --profile reference gives its cost here); "
+                "paper: the paper's full scale, refused where it cannot fit")
 _NAME = re.compile(r"^(?P<base>[^()]+)\((?P<kind>[^()]+)\)$")
 
 

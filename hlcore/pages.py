@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import claims, plots, profiles
-from .store import COMPUTE_MODULES, source_hash
+from .store import code_hash, imported_closure
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPO_ROOT / "results" / "reference"
@@ -145,10 +145,31 @@ def protocol_comparison(T: dict, P: dict) -> pd.DataFrame:
     return protocol.compare(T["protocol"], plots.load_reference("v2_fig2a_width_sweep"))
 
 
-def _readable_comparison(T: dict, P: dict) -> pd.DataFrame:
-    from . import protocol
+def protocol_readable(comparison: pd.DataFrame) -> pd.DataFrame:
+    """`protocol.compare`'s table as a reader reads it (the study runs at one N, which it leaves out):
+    each selection rule in one column (mean and spread over seeds, and the mean over the
+    paper's value), the number of diverged configurations out of all (configurations x
+    seeds)."""
+    c = comparison
 
-    return protocol.readable(protocol_comparison(T, P))
+    def rule(mean, sd, ratio):
+        return [plots._cell(a) + ("" if pd.isna(a) or pd.isna(b) else f" ± {b:.2g}")
+                + ("" if pd.isna(r) else f" ({r:.2f}x)")
+                for a, b, r in zip(c[mean], c[sd], c[ratio])]
+
+    return pd.DataFrame({
+        "reading": c["reading"], "learner": c["learner"], "m": c["m"],
+        "diverged": [f"{d} of {n * s}" for d, n, s in
+                     zip(c["diverged"], c["configs_per_seed"], c["seeds"])],
+        "chosen on validation (x paper)": rule("test_error_val_rule", "test_error_val_rule_sd",
+                                               "val_rule_over_paper"),
+        "paper's rule (x paper)": rule("test_error_paper_rule", "test_error_paper_rule_sd",
+                                       "paper_rule_over_paper"),
+        "paper": c["paper"], "recovers": c["recovers"]})
+
+
+def _readable_comparison(T: dict, P: dict) -> pd.DataFrame:
+    return protocol_readable(protocol_comparison(T, P))
 
 
 def protocol_figure(T: dict, P: dict, title: str = ""):
@@ -418,16 +439,18 @@ def sample_gap_key(T: dict, P: dict) -> str:
         for k, r in sample_gap_fits(T).iterrows())
 
 
+#: Each page: `computes`, the hlcore modules whose functions make its results (the code hash of
+#: their import closure dates its runs), its verdict, figure and key number.
 PAGES = {
-    "width": dict(verdict=width_verdict, figure=width_figure, key=width_key),
-    "sensitivity": dict(verdict=sensitivity_verdict, figure=sensitivity_figure,
+    "width": dict(computes=("sweep",), verdict=width_verdict, figure=width_figure, key=width_key),
+    "sensitivity": dict(computes=("sweep",), verdict=sensitivity_verdict, figure=sensitivity_figure,
                         key=sensitivity_key),
-    "protocol": dict(figure=protocol_figure, key=protocol_key, table=_readable_comparison),
-    "frobenius": dict(verdict=frobenius_verdict, figure=frobenius_figure, key=frobenius_key),
-    "separation": dict(verdict=separation_verdict, figure=separation_figure, key=separation_key,
+    "protocol": dict(computes=("protocol",), figure=protocol_figure, key=protocol_key, table=_readable_comparison),
+    "frobenius": dict(computes=("frobenius", "sweep"), verdict=frobenius_verdict, figure=frobenius_figure, key=frobenius_key),
+    "separation": dict(computes=("sweep",), verdict=separation_verdict, figure=separation_figure, key=separation_key,
                        more={"networks": (networks_verdict, networks_key)}),
-    "hierarchy": dict(verdict=hierarchy_verdict, figure=hierarchy_figure, key=hierarchy_key),
-    "sample-gap": dict(verdict=sample_gap_verdict, figure=sample_gap_figure, key=sample_gap_key),
+    "hierarchy": dict(computes=("hierarchy", "sweep"), verdict=hierarchy_verdict, figure=hierarchy_figure, key=hierarchy_key),
+    "sample-gap": dict(computes=("gap",), verdict=sample_gap_verdict, figure=sample_gap_figure, key=sample_gap_key),
 }
 
 
@@ -456,10 +479,10 @@ class ReferenceRun:
 
     @property
     def stale(self) -> bool:
-        """Whether the code that computes results (hlcore's training, targets and kernels)
-        differs between the committed run and this build."""
+        """Whether the code that computes the page's results (its `computes` modules and
+        everything they import) differs between the committed run and this build."""
         recorded = self.run.get("compute_hash")
-        return recorded is not None and recorded != source_hash(COMPUTE_MODULES)
+        return recorded is not None and recorded != compute_hash(self.name)
 
     def provenance(self) -> str:
         r = self.run
@@ -471,12 +494,30 @@ class ReferenceRun:
                 f"of earlier passes from the cache.")
         if r.get("note"):  # added by hand when publishing, e.g. where a cached pass ran
             line += " " + r["note"]
+        for stamp in r.get("restamped", []):  # tools/restamp_reference.py
+            line += (f" Its computing code changed at commit `{stamp['commit'][:10]}`; "
+                     f"{stamp['configurations']} of its configurations retrained under the "
+                     f"new code on {stamp['date'][:10]} agreed with it ({stamp['compared']}), "
+                     f"so the run stands for that code.")
         if self.stale:
+            modules = ", ".join(m.split(".")[-1] for m in compute_modules(self.name))
             line += (" **Warning:** the code that computes results (hlcore's "
-                     f"{', '.join(COMPUTE_MODULES)}) has changed since this run; its tables "
+                     f"{modules}) has changed since this run; its tables "
                      "are re-judged by the current checks, but a re-run could give other "
                      "numbers.")
         return line
+
+
+def compute_modules(name: str) -> list[str]:
+    """The hlcore modules whose code makes page `name`'s results: its `computes` modules and
+    every module they import."""
+    return imported_closure(*PAGES[name]["computes"])
+
+
+def compute_hash(name: str) -> str:
+    """The hash of that code (store.code_hash): recorded in each run.json, and compared with
+    a committed reference run's to say whether it is stale."""
+    return code_hash(*PAGES[name]["computes"])
 
 
 def glue_budget(name: str, P: dict) -> None:

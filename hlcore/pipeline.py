@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import profiles
-from .store import (COMPUTE_MODULES, DAMAGE_LOG, default_root, digest, discard_damaged,
+from .store import (DAMAGE_LOG, code_hash, default_root, digest, discard_damaged,
                     package_versions, source_hash)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -83,12 +83,39 @@ def code_cells(name: str) -> list[str]:
             if c.cell_type == "code" and not _has_tag(c, "parameters")]
 
 
+def notebook_imports(name: str) -> list[str]:
+    """The hlcore modules the notebook's code cells import (a cell that is not plain Python,
+    such as one with a magic, is read line by line)."""
+    import ast
+
+    found = set()
+    for source in code_cells(name):
+        try:
+            trees = [ast.parse(source)]
+        except SyntaxError:
+            trees = []
+            for line in source.splitlines():
+                try:
+                    trees.append(ast.parse(line.strip()))
+                except SyntaxError:
+                    pass
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found |= {a.name for a in node.names if a.name.startswith("hlcore")}
+                elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hlcore"):
+                    found |= {f"{node.module}.{a.name}" for a in node.names} | {node.module}
+    return sorted(found)
+
+
 def run_key(name: str, params: dict) -> str:
-    """The key of a run: its code cells, parameters, hlcore's source, key package versions and
-    the page's committed reference run (which the page shows beside its own)."""
+    """The key of a run: its code cells, parameters, the source of every hlcore module they
+    import (directly or not: editing the book's build code re-runs nothing), key package
+    versions and the page's committed reference run (which the page shows beside its own)."""
     from .pages import reference_digest
 
-    return digest({"code": code_cells(name), "params": params, "hlcore": source_hash(),
+    return digest({"code": code_cells(name), "params": params,
+                   "hlcore": code_hash(*notebook_imports(name)),
                    "versions": package_versions(), "reference": reference_digest(name)})[:20]
 
 
@@ -233,11 +260,61 @@ def _kernel_manager_class():
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             finally:
                 kw["stderr"].close()
-                _keep_niceness(getattr(getattr(self.provisioner, "process", None), "pid", None))
+                pid = getattr(getattr(self.provisioner, "process", None), "pid", None)
+                _keep_niceness(pid)
+                if pid is not None:
+                    KERNELS.add(pid)
 
         _launch_kernel = _async_launch_kernel
 
     return IPCKernelManager
+
+
+#: The process ids of the kernels this process started (each leads a session of its own, with
+#: its worker processes in it).
+KERNELS: set[int] = set()
+
+
+def _stop_kernels() -> None:
+    """Kill every kernel this process started, with its workers (its whole process group)."""
+    import signal
+
+    for pid in list(KERNELS):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        KERNELS.discard(pid)
+
+
+def _execute(*args, **kwargs) -> None:
+    """papermill.execute_notebook, run in a helper thread. nbclient, in the main thread, would
+    replace the SIGINT and SIGTERM handlers with its own, which only shut the kernel down: a
+    Ctrl-C could then be lost and the run go on. In a helper thread it cannot install them, so
+    the signal reaches this (main) thread as KeyboardInterrupt; the kernels are then killed and
+    the caller cleans up."""
+    import threading
+
+    import papermill as pm
+
+    failure = []
+
+    def target():
+        try:
+            pm.execute_notebook(*args, **kwargs)
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread
+            failure.append(err)
+
+    thread = threading.Thread(target=target, name="papermill", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except BaseException:
+        _stop_kernels()
+        raise
+    if failure:
+        raise failure[0]
 
 
 def run_notebook(name: str, profile: str = "quick", overrides: dict | None = None,
@@ -245,8 +322,6 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
                  log=print) -> dict:
     """Run (or reuse) notebook `name` and copy its outputs to out_dir (default runs/NAME).
     Returns {'status': 'cached' | 'done', 'key', 'out_dir', 'seconds'}."""
-    import papermill as pm
-
     params = profiles.resolve(name, profile, **(overrides or {}))
     key = run_key(name, params)
     root = default_root()
@@ -265,8 +340,10 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     damage_seen = damage_log.stat().st_size if damage_log.exists() else 0
     started = datetime.now(timezone.utc)
     # the code the run starts from: a checkout moved on during a long run must not be recorded
-    code = {"hlcore_source_hash": source_hash(),
-            "compute_hash": source_hash(COMPUTE_MODULES), **git_commit()}
+    from .pages import compute_hash, compute_modules
+
+    code = {"hlcore_source_hash": source_hash(), "compute_hash": compute_hash(name),
+            "compute_modules": compute_modules(name), **git_commit()}
     t0 = time.perf_counter()
     os.environ["HL_CACHE"] = str(root)  # the kernel shares the result cache
     os.environ["HL_QUIET"] = "1"  # no progress bars inside the executed notebook
@@ -274,10 +351,10 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
     # network's step does not keep two cores busy in one process (1.2-1.6x faster with two).
     os.environ.setdefault("HL_EXECUTOR", "processes")
     try:
-        pm.execute_notebook(str(notebook_path(name)), str(tmp / f"{name}.ipynb"),
-                            parameters={**params, "out_dir": str(tmp)}, cwd=str(REPO_ROOT),
-                            progress_bar=sys.stderr.isatty(), kernel_name="python3",
-                            kernel_manager_class=_kernel_manager_class())
+        _execute(str(notebook_path(name)), str(tmp / f"{name}.ipynb"),
+                 parameters={**params, "out_dir": str(tmp)}, cwd=str(REPO_ROOT),
+                 progress_bar=sys.stderr.isatty(), kernel_name="python3",
+                 kernel_manager_class=_kernel_manager_class())
         _tidy_executed(tmp / f"{name}.ipynb")
         for line in _new_lines(damage_log, damage_seen):
             log(line)  # result-cache entries the run found damaged and replaced
@@ -441,6 +518,8 @@ def provenance_markdown(name: str, folder: Path) -> str:
             ("profile", f"`{run.get('profile')}`" + (f" ({budget})" if budget else "")),
             ("parameters changed from the profile", changed),
             ("hlcore source (sha256)", f"`{run.get('hlcore_source_hash', '?')[:16]}`"),
+            ("code that computes its results (sha256)",
+             f"`{run.get('compute_hash', '?')[:16]}`"),
             ("versions", f"Python {run.get('python', '?')}, {versions}"),
             ("host", f"{run.get('host', '?')} ({run.get('platform', '?')})"),
             ("run key", f"`{run.get('key', '?')}`")]

@@ -1,9 +1,9 @@
 """Every notebook's parameters, their types and ranges, and the three profiles, in one place.
 
-A notebook's `parameters` cell assigns every parameter its quick-profile value, typed (papermill
-shows them with `--help-notebook`), plus `profile`. `from_notebook` reads them back: a
-parameter papermill injected, or one whose value differs from the quick default, overrides the
-profile; every other one takes the profile's value. `resolve` validates everything, and `hl run`
+A notebook's `parameters` cell names `profile` and every parameter, typed (papermill shows
+them with `--help-notebook`), at None: the profile's value. `from_notebook` reads them back: a
+value that is not None (set in the cell, or injected by papermill) is the one used, every other
+one the profile's. `resolve` validates everything, and `hl run`
 uses the same code, so a bad value gets the same one-line message from either.
 
 Profiles: ``smoke`` (seconds, for tests), ``quick`` (the default: minutes on a 2-core laptop,
@@ -17,16 +17,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .names import BASE_LEARNERS, KINDS
+from .names import BASE_LEARNERS, KINDS, PROFILE_HELP, PROFILES  # noqa: F401 (re-exported)
 from .protocol import READINGS
 from .targets import target_shape
 from .train import DECAYS, paper_grid
 
-PROFILES = ("smoke", "quick", "reference", "paper")
-PROFILE_HELP = ("smoke: seconds, for tests; quick: minutes on a 2-core laptop (the default); "
-                "reference: the paper's 800 epochs with wide grids, about 2 hours a page on 2 "
-                "cores (committed under results/reference/); paper: the paper's full scale, "
-                "refused where it cannot fit")
+
 
 
 @dataclass(frozen=True)
@@ -626,51 +622,42 @@ def assignments(source: str) -> dict:
     return values
 
 
-def _injected_names(namespace: dict) -> set:
-    """The names papermill assigned in its injected cell (found in IPython's input history by
-    the header papermill writes), or an empty set outside papermill."""
-    for source in reversed(namespace.get("In", [])):
-        if source.lstrip().startswith("# Parameters"):
-            return set(assignments(source))
-    return set()
-
-
 def from_notebook(name: str, namespace: dict) -> dict:
     """The resolved parameters of a notebook run, read from its namespace (`globals()`).
 
-    A parameter counts as given when papermill injected it or when its value differs from the
-    quick default the parameters cell holds; every other one takes the profile's value. Under
-    papermill the run is quiet (no progress bars in the executed notebook)."""
-    import os
-
+    A parameter whose value is None takes the profile's value; any other value is the one used
+    (from the parameters cell, papermill's injected cell or an edit). Nothing is guessed, so
+    what the cell shows is what runs, and the notebook prints the resolved values."""
     spec = get_spec(name)
-    injected = _injected_names(namespace)
-    if injected:
-        os.environ["HL_QUIET"] = "1"
     try:
-        quick = resolve(name, "quick")
-        profile = namespace.get("profile", "quick")
         given = {}
         for p in spec.params:
             if p.name not in namespace:
                 raise ValueError(f"the parameters cell of {name!r} lacks {p.name!r}")
-            value = namespace[p.name]
-            if p.name in injected or value != quick[p.name]:
-                given[p.name] = value
-        return resolve(name, profile, **given)
+            if namespace[p.name] is not None:
+                given[p.name] = namespace[p.name]
+        return resolve(name, namespace.get("profile") or "quick", **given)
     except ValueError as err:
         raise ParameterError(str(err)) from None
 
 
+def _plain(value) -> str:
+    """A value for a comment papermill parses (no quotes, no equals signs)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return str(value)
+
+
 def parameters_source(name: str) -> str:
-    """The parameters cell of a notebook: every parameter with its type, quick value and help
-    (the tests check each notebook's cell against this)."""
+    """The parameters cell of a notebook: `profile`, then every parameter at None (the
+    profile's value) with its type, help and quick value (the tests check each notebook's cell
+    against this)."""
     values = resolve(name, "quick")
-    lines = ['profile: str = "quick"  # smoke, quick, reference or paper; a parameter left at '
-             'its quick value below takes the profile value']
+    lines = ['profile: str = "quick"  # smoke, quick, reference or paper: the value of every '
+             'parameter left at None below']
     for p in get_spec(name).params:  # papermill parses the comments: no quotes or equals signs
         text = p.help.replace("'", "").replace("=", "is")
-        lines.append(f"{p.name}: {p.type} = {values[p.name]!r}  # {text}")
+        lines.append(f"{p.name}: {p.type} = None  # {text}; quick {_plain(values[p.name])}")
     lines.append(f'out_dir: str = "runs/{name}"  # where figures, their data and the verdict go')
     return "\n".join(lines)
 

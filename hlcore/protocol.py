@@ -151,31 +151,6 @@ def compare(table: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def readable(comparison: pd.DataFrame) -> pd.DataFrame:
-    """`compare`'s table as a reader reads it (the study runs at one N, which it leaves out):
-    each selection rule in one column (mean and spread over seeds, and the mean over the
-    paper's value), the number of diverged configurations out of all (configurations x
-    seeds)."""
-    from .plots import _cell
-
-    c = comparison
-
-    def rule(mean, sd, ratio):
-        return [_cell(a) + ("" if pd.isna(a) or pd.isna(b) else f" ± {b:.2g}")
-                + ("" if pd.isna(r) else f" ({r:.2f}x)")
-                for a, b, r in zip(c[mean], c[sd], c[ratio])]
-
-    return pd.DataFrame({
-        "reading": c["reading"], "learner": c["learner"], "m": c["m"],
-        "diverged": [f"{d} of {n * s}" for d, n, s in
-                     zip(c["diverged"], c["configs_per_seed"], c["seeds"])],
-        "chosen on validation (x paper)": rule("test_error_val_rule", "test_error_val_rule_sd",
-                                               "val_rule_over_paper"),
-        "paper's rule (x paper)": rule("test_error_paper_rule", "test_error_paper_rule_sd",
-                                       "paper_rule_over_paper"),
-        "paper": c["paper"], "recovers": c["recovers"]})
-
-
 def recovering_readings(comparison: pd.DataFrame, column: str = "recovers") -> list[str]:
     """The readings that recover the paper's value for every learner and width they were tried
     with: under the paper's rule (`recovers`), or chosen on validation, no more than

@@ -1,9 +1,12 @@
 """Content-addressed caches: finished training results (one JSON file per configuration) and
-finished notebook runs. Keys hash everything a result depends on, including the source of the
-modules that compute it, so a cache entry is never stale; writes are atomic (write a temporary
-file, then rename), so an interrupted run never leaves a half-written entry."""
+finished notebook runs. Keys hash everything a result depends on, including the source of every
+hlcore module the computing code imports (found by reading the imports, never a hand-kept
+list), so a cache entry is never stale; writes are atomic (write a temporary file, then
+rename), so an interrupted run never leaves a half-written entry."""
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import json
 import math
@@ -15,10 +18,88 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: The modules whose code determines a training or kernel result.
-COMPUTE_MODULES = ("targets.py", "learners.py", "train.py", "kernels.py", "names.py",
-                   "validation.py")
 KEY_PACKAGES = ("torch", "numpy", "scipy", "pandas", "matplotlib", "papermill")
+
+
+def module_file(module: str, package_dir: Path | None = None) -> Path | None:
+    """The source file of hlcore module `module` ('hlcore.train' or 'train'), or None."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    parts = module.split(".")
+    if parts[0] == "hlcore":
+        parts = parts[1:]
+    if not parts:
+        return None  # the package itself: its __init__ only re-exports
+    base = package_dir.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _module_name(path: Path, package_dir: Path) -> str:
+    rel = path.relative_to(package_dir).with_suffix("")
+    parts = [p for p in rel.parts if p != "__init__"]
+    return ".".join(["hlcore", *parts])
+
+
+def direct_imports(module: str, package_dir: Path | None = None) -> set[str]:
+    """The hlcore modules that `module`'s source imports anywhere (at the top or inside a
+    function: a lazy import computes as much as an eager one)."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    path = module_file(module, package_dir)
+    if path is None:
+        return set()
+    name = _module_name(path, package_dir)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "hlcore"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                if node.module:
+                    base = base + node.module.split(".")
+            elif node.module and node.module.split(".")[0] == "hlcore":
+                base = node.module.split(".")
+            else:
+                continue
+            for alias in node.names:  # `from . import train` names a module
+                sub = ".".join(base + [alias.name])
+                found.add(sub if module_file(sub, package_dir) else ".".join(base))
+    return {m for m in found if module_file(m, package_dir) is not None} - {name}
+
+
+def imported_closure(*modules: str, package_dir: Path | None = None) -> list[str]:
+    """`modules` and every hlcore module they import, directly or not, sorted."""
+    seen, todo = set(), [m if m.startswith("hlcore") else f"hlcore.{m}" for m in modules]
+    while todo:
+        m = todo.pop()
+        if m in seen or module_file(m, package_dir) is None:
+            continue
+        seen.add(m)
+        todo += direct_imports(m, package_dir)
+    return sorted(seen)
+
+
+@functools.lru_cache(maxsize=None)
+def _code_hash(modules: tuple, package_dir: Path, stamp: tuple) -> str:
+    h = hashlib.sha256()
+    for m in imported_closure(*modules, package_dir=package_dir):
+        h.update(m.encode())
+        h.update(module_file(m, package_dir).read_bytes())
+    return h.hexdigest()
+
+
+def code_hash(*modules: str, package_dir: Path | None = None) -> str:
+    """sha256 over the source of `modules` and of every hlcore module they import: the code
+    that computes their results. Editing a module outside that closure (plotting, the book)
+    leaves it unchanged."""
+    package_dir = Path(package_dir or PACKAGE_DIR).resolve()
+    # remembered per process while no source file changes (the stamp: sizes and times)
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted(package_dir.rglob("*.py")))
+    return _code_hash(tuple(sorted(modules)), package_dir, stamp)
 
 
 def default_root() -> Path:
@@ -106,23 +187,28 @@ def _unclean(row: dict) -> dict:
 
 
 class ResultStore:
-    """Finished results, one JSON file per key, under ROOT/results/."""
+    """Finished results, one JSON file per key, under ROOT/results/.
+
+    Every entry is made by one module (`module`, the caller's `__name__`): its key holds the
+    spec and `code_hash(module)`, so editing that module or anything it imports (the fused
+    step under train, say) misses the cache, and editing presentation code does not. The spec
+    names the device the result was computed on: CPU and GPU results are kept apart (they agree
+    only to rounding)."""
 
     def __init__(self, root: Path | str | None = None):
         self.root = Path(root) if root is not None else default_root()
         self.dir = self.root / "results"
-        self._code = source_hash(COMPUTE_MODULES)
         self.hits = 0
         self.misses = 0
 
-    def key(self, spec: dict) -> str:
-        return digest({"code": self._code, **spec})
+    def key(self, spec: dict, module: str) -> str:
+        return digest({"code": code_hash(module), "module": module, **spec})
 
     def _path(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.json"
 
-    def get(self, spec: dict):
-        p = self._path(self.key(spec))
+    def get(self, spec: dict, module: str):
+        p = self._path(self.key(spec, module))
         if p.exists():
             try:
                 rows = json.loads(p.read_text())
@@ -136,5 +222,6 @@ class ResultStore:
         self.misses += 1
         return None
 
-    def put(self, spec: dict, rows: list[dict]) -> None:
-        atomic_write_text(self._path(self.key(spec)), json.dumps([_clean(r) for r in rows]))
+    def put(self, spec: dict, rows: list[dict], module: str) -> None:
+        atomic_write_text(self._path(self.key(spec, module)),
+                          json.dumps([_clean(r) for r in rows]))

@@ -284,7 +284,7 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
     spec = {"fit": "sgd", **target.params(), "learner": learner, "N": N, "m": m,
             "epochs": epochs, "batch_size": batch_size, "momentum": momentum,
             "data_seed": data.seed, "n_val": len(data.x_val), "n_test": len(data.x_test),
-            "init": None if init is None else vars(init)}
+            "init": None if init is None else vars(init), "device": dev.type}
     if (loss_reduction, decay) != ("mean", "displacement"):  # the defaults keep their keys
         spec.update(loss_reduction=loss_reduction, decay=decay)
     if early_stopping:
@@ -296,7 +296,7 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
     done = {}
     if store is not None:
         for c in configs:
-            hit = store.get(config_spec(c))
+            hit = store.get(config_spec(c), __name__)
             if hit is not None:
                 done[c] = {**hit[0], "cached": True}
     todo = [c for c in configs if c not in done]
@@ -333,7 +333,7 @@ def train_grid(target: Target, learner: str, *, N: int, m: int, lrs, weight_deca
                            eval_every=eval_every)
                 row.update(stopped)
             if store is not None:
-                store.put(config_spec(group[b]), [row])
+                store.put(config_spec(group[b]), [row], __name__)
             row["cached"] = False
         models.append(model)
     table = pd.DataFrame([done[c] for c in configs])

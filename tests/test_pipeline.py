@@ -82,14 +82,15 @@ def test_run_key_ignores_prose_ids_and_metadata_but_not_code(tmp_path, monkeypat
     assert pipeline.run_key("width", params) != before
 
 
-def test_papermill_help_shows_typed_quick_defaults():
+def test_papermill_help_shows_types_and_quick_values():
     from click.testing import CliRunner
     from papermill.cli import papermill
 
     out = CliRunner().invoke(papermill, ["--help-notebook",
                                          str(ROOT / "notebooks" / "separation.ipynb")]).output
-    assert "N_values: list[int] (default [500, 1000, 2000, 5000])" in out
-    assert "d: int (default 30)" in out and "alpha: float (default 0.3)" in out
+    assert "N_values: list[int] (default None)" in out
+    assert "quick [500, 1000, 2000, 5000]" in out and "quick 0.3" in out
+    assert "d: int (default None)" in out and "alpha: float (default None)" in out
     assert "Unknown type" not in out
 
 
@@ -180,8 +181,8 @@ def test_second_run_is_a_cache_hit_and_a_code_change_reruns(cache, tmp_path, mon
     assert first["status"] == "done"
     again = pipeline.run_notebook("separation", "smoke", out_dir=out)
     assert again["status"] == "cached" and again["key"] == first["key"]
-    real = pipeline.source_hash
-    monkeypatch.setattr(pipeline, "source_hash", lambda *a: "edited" + real(*a))
+    real = pipeline.code_hash
+    monkeypatch.setattr(pipeline, "code_hash", lambda *a: "edited" + real(*a))
     third = pipeline.run_notebook("separation", "smoke", out_dir=out)
     assert third["status"] == "done" and third["key"] != first["key"]
     other = pipeline.run_notebook("separation", "smoke", {"alpha": 0.5}, out_dir=out)
@@ -299,17 +300,22 @@ def test_odd_widths_are_refused_where_the_help_says_even(capsys, tmp_path):
     assert "m_values must be even; got 201" in capsys.readouterr().err
 
 
-def test_from_notebook_reads_what_the_reader_set_and_takes_the_rest_from_the_profile(
-        monkeypatch):
-    monkeypatch.setenv("HL_QUIET", "")  # restored afterwards (papermill runs set it)
-    quick = profiles.resolve("separation", "quick")
-    ns = {**quick, "profile": "smoke"}
+def test_from_notebook_uses_every_value_set_and_the_profile_for_the_rest():
+    none = {p.name: None for p in profiles.get_spec("separation").params}
+    ns = {**none, "profile": "smoke"}
     assert profiles.from_notebook("separation", ns) == profiles.resolve("separation", "smoke")
-    # a value edited by hand in the parameters cell counts as set
+    # a value in the cell is the one used, even where it equals another profile's value
     assert profiles.from_notebook("separation", {**ns, "m": 64})["m"] == 64
-    # papermill's injected cell counts as set even where it repeats the quick value
-    injected = {**ns, "In": ["", '# Parameters\nprofile = "smoke"\nm = 500\n']}
-    assert profiles.from_notebook("separation", injected)["m"] == 500
+    assert profiles.from_notebook("separation", {**ns, "m": 500})["m"] == 500
+    reference = profiles.from_notebook("separation", {**none, "profile": "reference"})
+    assert reference["epochs"] == 800
+    assert profiles.from_notebook("separation", {**none, "profile": "reference",
+                                                 "epochs": 40})["epochs"] == 40
+    # a new target brings its own shape unless the cell sets it
+    v2 = profiles.from_notebook("separation", {**none, "target": "parity-v2"})
+    assert v2["k"] == 8
+    with pytest.raises(profiles.ParameterError, match="needs k >= 8"):
+        profiles.from_notebook("separation", {**none, "target": "parity-v2", "k": 6})
     # text from `papermill -p` is parsed like `hl run -p`
     text = profiles.from_notebook("separation", {**ns, "N_values": "[300, 600]", "beta": 2})
     assert text["N_values"] == [300, 600] and text["beta"] == 2.0
@@ -317,6 +323,28 @@ def test_from_notebook_reads_what_the_reader_set_and_takes_the_rest_from_the_pro
         profiles.from_notebook("separation", {**ns, "N_values": "300,x"})
     assert err.value._render_traceback_() == ["hl: error: N_values must be a list of int; "
                                               "got 'x'"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("given, epochs", [({"profile": "reference"}, 800),
+                                           ({"profile": "reference", "epochs": 40}, 40)])
+def test_under_papermill_the_cell_value_or_the_profile_is_what_runs(given, epochs, tmp_path):
+    """The notebook's own first cells (parameters, then resolution) run by papermill: the
+    resolved value it prints is the profile's where the cell leaves None, the cell's where
+    it sets one."""
+    import papermill as pm
+    from nbformat.v4 import new_code_cell
+
+    nb = nbformat.read(ROOT / "notebooks" / "separation.ipynb", as_version=4)
+    first = [i for i, c in enumerate(nb.cells) if "from_notebook" in c.source][0]
+    nb.cells = nb.cells[:first + 1] + [new_code_cell('print("epochs", P["epochs"])')]
+    src = tmp_path / "head.ipynb"
+    nbformat.write(nb, src)
+    pm.execute_notebook(str(src), str(tmp_path / "out.ipynb"), parameters=given,
+                        kernel_name="python3", progress_bar=False, cwd=str(ROOT))
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for o in out.cells[-1].outputs)
+    assert printed.strip() == f"epochs {epochs}"
 
 
 def test_a_niced_run_gives_its_kernels_session_the_same_niceness():
@@ -336,7 +364,8 @@ def test_a_niced_run_gives_its_kernels_session_the_same_niceness():
 def test_run_json_records_the_code_the_run_started_from(cache, tmp_path, monkeypatch):
     """A long run's checkout may move on before it ends: commit and hashes are taken at the
     start, and the compute hash is the one the book compares reference runs against."""
-    from hlcore.store import COMPUTE_MODULES, source_hash
+    from hlcore.pages import compute_hash
+    from hlcore.store import source_hash
 
     commits = iter(["a" * 40, "b" * 40])
     monkeypatch.setattr(pipeline, "git_commit",
@@ -351,5 +380,6 @@ def test_run_json_records_the_code_the_run_started_from(cache, tmp_path, monkeyp
     pipeline.run_notebook("protocol", "smoke", out_dir=tmp_path / "out")
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["commit"] == "a" * 40
-    assert run["compute_hash"] == source_hash(COMPUTE_MODULES)
+    assert run["compute_hash"] == compute_hash("protocol")
+    assert "hlcore.protocol" in run["compute_modules"] and "hlcore.plots" not in run["compute_modules"]
     assert run["hlcore_source_hash"] == source_hash()

@@ -8,7 +8,6 @@ import pytest
 
 from hlcore import claims, pages, pipeline, profiles
 from hlcore.cli import main as hl
-from hlcore.store import COMPUTE_MODULES, source_hash
 
 matplotlib.use("Agg")
 COMMITTED = sorted(p.name for p in pages.REFERENCE_DIR.glob("*") if (p / "run.json").exists())
@@ -49,7 +48,7 @@ def publish_smoke(name, tmp_path, monkeypatch):
     for csv in out.glob("*.csv"):
         shutil.copy(csv, root / name / csv.name)
     run = json.loads((out / "run.json").read_text())
-    run.update(profile="reference", compute_hash=source_hash(COMPUTE_MODULES), machine="test",
+    run.update(profile="reference", compute_hash=pages.compute_hash(name), machine="test",
                commit="0" * 40)
     (root / name / "run.json").write_text(json.dumps(run))
     monkeypatch.setattr(pages, "REFERENCE_DIR", root)
@@ -114,3 +113,41 @@ def test_budget_text_names_the_grids():
     P = {**P, "seeds": 3, "layerwise_lrs": [0.01, 0.1, 0.2], "weight_decays": [0, 1e-3]}
     assert pages.budget_text(P) == ("800 epochs, 3 seeds, 2 learning rates (layer-wise 3) x 2 "
                                     "weight decays")
+
+
+@pytest.mark.parametrize("name", ["width", "sample-gap", "frobenius"])
+def test_restamp_retrains_a_sample_and_finds_it_identical(name, tmp_path, monkeypatch):
+    """A run made by the current code is reproduced exactly by re-training its sample; a
+    committed value changed by a hair is not."""
+    from hlcore import restamp
+
+    publish_smoke(name, tmp_path, monkeypatch)
+    ref = pages.reference(name)
+    checked = restamp.check(name, ref.tables, ref.P, progress=lambda s: None)
+    assert len(checked) and checked["agrees"].all(), checked
+    table_name = restamp.RETRAIN[name][0]
+    csv = ref.folder / f"{table_name}.csv"
+    tampered = ref.tables[table_name]
+    tampered["test_error"] *= 1 + 1e-4
+    tampered.to_csv(csv, index=False)
+    again = restamp.check(name, pages.reference(name).tables, ref.P, progress=lambda s: None)
+    assert not again["agrees"].all()
+
+
+def test_restamp_tool_records_what_it_checked(fake_reference, monkeypatch, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "restamp_reference", pages.REPO_ROOT / "tools" / "restamp_reference.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    run_json = fake_reference / "width" / "run.json"
+    run = json.loads(run_json.read_text())
+    run_json.write_text(json.dumps({**run, "compute_hash": "f" * 64}))  # code "changed"
+    assert pages.reference("width").stale
+    assert tool.main(["width"]) == 0
+    stamped = json.loads(run_json.read_text())
+    assert stamped["compute_hash"] == pages.compute_hash("width")
+    (record,) = stamped["restamped"]
+    assert record["from_compute_hash"] == "f" * 64 and record["configurations"] >= 1
+    assert not pages.reference("width").stale

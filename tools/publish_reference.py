@@ -11,7 +11,6 @@ them from the tables at build time. Only files this tool wrote before are replac
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -23,16 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hlcore.store import COMPUTE_MODULES  # noqa: E402
+from hlcore.pages import PAGES  # noqa: E402
+from hlcore.store import code_hash  # noqa: E402
 
 
-def compute_hash(repo: Path) -> str:
-    """store.source_hash(COMPUTE_MODULES) of another checkout's hlcore."""
-    h = hashlib.sha256()
-    for name in COMPUTE_MODULES:
-        h.update(name.encode())
-        h.update((repo / "hlcore" / name).read_bytes())
-    return h.hexdigest()
+def compute_hash(name: str, repo: Path) -> str:
+    """pages.compute_hash(name) of another checkout's hlcore."""
+    return code_hash(*PAGES[name]["computes"], package_dir=repo / "hlcore")
 
 
 def machine() -> str:
@@ -61,7 +57,7 @@ def main(argv=None) -> int:
                             capture_output=True, text=True).stdout.strip()
     # runs record their code as they start; older ones are dated by the checkout given
     run.update(commit=run.get("commit") or commit,
-               compute_hash=run.get("compute_hash") or compute_hash(args.repo),
+               compute_hash=run.get("compute_hash") or compute_hash(args.name, args.repo),
                machine=run.get("machine") or machine())
     dst = ROOT / "results" / "reference" / args.name
     dst.mkdir(parents=True, exist_ok=True)
