@@ -151,3 +151,21 @@ def test_restamp_tool_records_what_it_checked(fake_reference, monkeypatch, capsy
     (record,) = stamped["restamped"]
     assert record["from_compute_hash"] == "f" * 64 and record["configurations"] >= 1
     assert not pages.reference("width").stale
+
+
+def test_every_reference_verdict_and_scorecard_cell_is_as_snapshotted():
+    """tests/data/reference_verdicts.json was written by tools/snapshot_reference_verdicts.py
+    before the package was reshaped; a change meant to move no verdict must leave every
+    verdict, clause, key number and scorecard cell as it was."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "snapshot", pages.REPO_ROOT / "tools" / "snapshot_reference_verdicts.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    saved = json.loads((pages.REPO_ROOT / "tests" / "data" / "reference_verdicts.json")
+                       .read_text())
+    now = json.loads(json.dumps(tool.snapshot()))  # tuples as lists, as saved
+    assert now.keys() == saved.keys()
+    for claim in saved:
+        assert now[claim] == saved[claim], claim
