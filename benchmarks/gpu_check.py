@@ -167,10 +167,10 @@ def main(argv=None) -> int:
     subprocess_step("bench_kernel_ridge", [py, "benchmarks/bench_kernel_ridge.py", "--device",
                                            device, "--N", "500" if a.smoke else "20000"],
                     min(90, left()), log)
-    from hlcore import profiles
+    from hlcore import pages, profiles
 
     with tempfile.TemporaryDirectory() as tmp:
-        for name in profiles.NOTEBOOKS:
+        for name in pages.PAGES:
             t0 = time.perf_counter()
             try:
                 run_page(name, "smoke", {"device": device}, Path(tmp) / name)

@@ -29,7 +29,9 @@ def _list(args) -> int:
             for prof in profiles.PROFILES:
                 print(f"      {prof:<10} {values[prof][p.name]!r}")
         return 0
-    for name, spec in profiles.NOTEBOOKS.items():
+    from .pages import PAGES
+
+    for name, spec in ((n, page.spec) for n, page in PAGES.items()):
         print(f"{name}: {spec.description}")
         names = parameters_cell(name)
         values = profiles.resolve(name, "quick")

@@ -36,8 +36,11 @@ class PipelineError(RuntimeError):
 
 
 def notebook_path(name: str) -> Path:
-    profiles.get_spec(name)
-    path = NOTEBOOK_DIR / f"{name}.ipynb"
+    from .pages import get
+
+    page = get(name)
+    path = (page.notebook if page.notebook.parent != REPO_ROOT / "notebooks"
+            else NOTEBOOK_DIR / f"{name}.ipynb")  # NOTEBOOK_DIR: tests move the folder
     if not path.exists():
         raise PipelineError(f"notebook {path} is missing; run hl from a clone of the repository")
     return path
@@ -109,13 +112,14 @@ def notebook_imports(name: str) -> list[str]:
 
 
 def run_key(name: str, params: dict) -> str:
-    """The key of a run: its code cells, parameters, the source of every hlcore module they
-    import (directly or not: editing the book's build code re-runs nothing), key package
+    """The key of a run: its code cells, parameters, the source of its page's module and of
+    every hlcore module they import (directly or not: editing the book's build code re-runs
+    nothing), key package
     versions and the page's committed reference run (which the page shows beside its own)."""
-    from .pages import reference_digest
+    from .pages import get, reference_digest
 
     return digest({"code": code_cells(name), "params": params,
-                   "hlcore": code_hash(*notebook_imports(name)),
+                   "hlcore": code_hash(*notebook_imports(name), get(name).module),
                    "versions": package_versions(), "reference": reference_digest(name)})[:20]
 
 
@@ -441,7 +445,9 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Pat
         log(f"{prefix}: " + ("cached" if res["status"] == "cached"
                              else f"done in {res['seconds']:.0f} s"), flush=True)
     placeholders = []
-    for name in profiles.NOTEBOOKS:  # pages not asked for: their cached run, or a placeholder
+    from .pages import PAGES
+
+    for name in PAGES:  # pages not asked for: their cached run, or a placeholder
         if name not in runs:
             runs[name] = cached_run(name, profile)
             if runs[name] is None:
@@ -545,32 +551,33 @@ def write_report(path: Path, runs: dict, intro: Path | None = None) -> None:
     """Insert the scorecard (quick and reference verdicts) and every page's verdict (its
     verdict.json, made by hlcore.claims) into the report at its markers, and the scorecard
     into the introduction; a page without a verdict (a placeholder) is listed as not run."""
-    from . import claims
+    from . import report
+    from .pages import PAGES
+
+    claim_pages = [name for name, page in PAGES.items() if page.claims]
 
     def saved(prefix):
         """claim -> verdict, from PREFIX.json (the page's own claim) and PREFIX-CLAIM.json."""
         out = {}
         for name, folder in runs.items():
             for f in sorted(folder.glob(f"{prefix}*.json")):
-                out[name if f.stem == prefix else f.stem[len(prefix) + 1:]] = claims.load(f)
+                out[name if f.stem == prefix else f.stem[len(prefix) + 1:]] = report.load(f)
         return out
 
     verdicts, references = saved("verdict"), saved("reference_verdict")
     missing = [name for name in runs if name not in verdicts
-               and name in CLAIM_PAGES]
-    text = claims.report_markdown(verdicts)
+               and name in claim_pages]
+    text = report.report_markdown(verdicts)
     if missing:
         text += "\n" + "\n".join(f"* `{name}`: not run in this profile yet" for name in missing)
     _insert(path, REPORT_MARKER, text)
-    card = claims.scorecard_markdown(verdicts, references)
+    card = report.scorecard_markdown(verdicts, references)
     _insert(path, SCORECARD_MARKER, card)
     if intro is not None:
-        _insert(intro, SCORECARD_MARKER, claims.scorecard_markdown(
+        _insert(intro, SCORECARD_MARKER, report.scorecard_markdown(
             verdicts, references, link_prefix="../notebooks/"))
 
 
-#: The pages that check a claim of the paper (the others study something around them).
-CLAIM_PAGES = ("separation", "width", "sensitivity", "frobenius", "sample-gap", "hierarchy")
 
 
 def build_book(profile: str = "quick", only=None, path_output: Path | str | None = None,
@@ -580,7 +587,9 @@ def build_book(profile: str = "quick", only=None, path_output: Path | str | None
     if not (REPO_ROOT / "_config.yml").exists():
         raise PipelineError("no _config.yml beside hlcore: run hl book from a clone of the "
                             "repository")
-    names = list(only or profiles.NOTEBOOKS)
+    from .pages import PAGES
+
+    names = list(only or PAGES)
     for name in names:
         profiles.get_spec(name)
     stage, placeholders = stage_book(profile, names, force=force, log=log)

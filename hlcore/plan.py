@@ -99,83 +99,32 @@ class Task:
         return (param, lo) if lo > 0 else None
 
 
+
+
+def sweep_cost(P: dict, target, learners, kernels, N_values, m, seeds,
+               kernel_N_max=None) -> list[Task]:
+    """The tasks of one sweep (hlcore.sweep) of a page with parameters P: each learner's grid
+    and each kernel's ridge path at every (seed, N, m)."""
+    out = []
+    for seed, N, width, lname in sweep_tasks(learners=learners, kernels=kernels,
+                                             N_values=N_values, m=m, seeds=seeds,
+                                             kernel_N_max=kernel_N_max):
+        n_eval = P["n_val"] + P["n_test"]
+        if lname in learners:
+            out.append(Task("train", lname, N, width, target.d, target.k,
+                            configs=len(P["lrs"]) * len(P["weight_decays"]),
+                            epochs=P["epochs"], n_eval=n_eval))
+        else:
+            out.append(Task("kernel", lname, N, width, target.d, target.k, n_eval=n_eval,
+                            ridges=len(P.get("ridges", [1]))))
+    return out
+
+
 def notebook_tasks(name: str, P: dict) -> list[Task]:
-    """Every task of notebook `name` with resolved parameters P."""
-    def expand(target, learners, kernels, N_values, m, seeds, kernel_N_max=None):
-        out = []
-        for seed, N, width, lname in sweep_tasks(learners=learners, kernels=kernels,
-                                                 N_values=N_values, m=m, seeds=seeds,
-                                                 kernel_N_max=kernel_N_max):
-            n_eval = P["n_val"] + P["n_test"]
-            if lname in learners:
-                out.append(Task("train", lname, N, width, target.d, target.k,
-                                configs=len(P["lrs"]) * len(P["weight_decays"]),
-                                epochs=P["epochs"], n_eval=n_eval))
-            else:
-                out.append(Task("kernel", lname, N, width, target.d, target.k, n_eval=n_eval,
-                                ridges=len(P.get("ridges", [1]))))
-        return out
+    """Every task of page `name` with resolved parameters P (the page's own cost model)."""
+    from .pages import get
 
-    if name == "separation":
-        t = profiles.page_target(P)
-        return expand(t, P["learners"], P["kernels"], P["N_values"], P["m"], P["seeds"],
-                      P["kernel_N_max"])
-    if name == "width":
-        t = profiles.page_target(P)
-        return expand(t, P["learners"], P["kernels"], [P["N"]], P["m_values"], P["seeds"])
-    if name == "sensitivity":
-        v2, v3 = profiles.page_target(P, "parity-v2"), make_target("parity-v3")
-        tasks = []
-        for _ in P["betas"]:
-            tasks += expand(v2, ["3resnet"], [], [P["N"]], P["m_values"], P["seeds"])
-        for _ in range(len(P["map_alphas"]) * len(P["map_betas"])):
-            tasks += expand(v3, ["3resnet"], [], [P["map_N"]], P["map_m"], 1)
-        return tasks
-    if name == "frobenius":
-        grid = len(P["lrs"]) * len(P["weight_decays"]) * P["seeds"]
-        tasks = [Task("train", "2layer-sign", 64, 200, 6, 1, configs=9,
-                      epochs=P["hand_epochs"])]
-        tasks += [Task("train", "2layer-sign", P["N"], m, P["d"], 1, configs=grid,
-                       epochs=P["epochs"], n_eval=P["n_test"]) for m in P["m_values"]]
-        tasks += [Task("train", "2layer-sign", N, P["beyond_m"], P["d"], 1, configs=grid,
-                       epochs=P["epochs"], n_eval=P["n_test"]) for N in P["N_values"]]
-        if P["panel_b"]:
-            tasks.append(Task("train", "2layer-sign", 50000, min(P["m_values"][-1], 50000), 100,
-                              1, configs=grid, epochs=P["epochs"], n_eval=P["n_test"]))
-        return tasks
-    if name == "hierarchy":
-        t = profiles.page_target(P)
-        tasks = [Task("train", "3resnet", P["N"], P["m"], t.d, t.k, configs=P["seeds"],
-                      epochs=P["epochs"], n_eval=P["n_test"] * P["epochs"])]
-        for N in P["N_values"]:
-            schemes = [("3resnet", P["lrs"]), ("3resnet", P["layerwise_lrs"])]  # joint, layer-wise
-            if N in P["control_N_values"]:
-                schemes.append(("3layer", P["lrs"]))
-            for learner, lrs in schemes:
-                tasks += [Task("train", learner, N, P["m"], t.d, t.k, configs=len(lrs),
-                               epochs=P["epochs"], n_eval=P["n_val"] + P["n_test"])
-                          for _ in range(P["seeds"])]
-        return tasks
-    if name == "protocol":
-        t = profiles.page_target(P)
-        from .protocol import READINGS
-
-        trainings = {READINGS[r][0] for r in P["readings"]}  # early stopping is a view
-        return [task for _ in trainings
-                for task in expand(t, P["learners"], [], [P["N"]], P["m_values"], P["seeds"])]
-    if name == "sample-gap":
-        # the search's worst case: every N of the doubling grid, for every learner and d
-        tasks = []
-        for d in P["d_values"]:
-            t = make_target("theorem2", d=d, k=P["k"], alpha=P["alpha"])
-            N = P["N0"]
-            grid = [N]
-            while N < P["N_max"]:
-                N = min(2 * N, P["N_max"])
-                grid.append(N)
-            tasks += expand(t, P["learners"], P["kernels"], grid, P["m"], P["seeds"])
-        return tasks
-    raise ValueError(f"no cost model for notebook {name!r}")
+    return get(name).tasks(P)
 
 
 CALIBRATION_VERSION = 3

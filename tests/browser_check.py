@@ -108,7 +108,9 @@ def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
         out.append(f"the scorecard is {r['firstWide']}px wider than the page: its last "
                    f"column is cut")
     if rel == "book/report.html":
-        from hlcore.claims import CLAIM_FIGURES
+        from hlcore.pages import claim_figures
+
+        CLAIM_FIGURES = claim_figures()
 
         if r["firstRows"] != len(CLAIM_FIGURES):
             out.append(f"the report's first table has {r['firstRows']} rows, not one per claim "

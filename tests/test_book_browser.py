@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from browser_check import CHROMIUM, check_book
+from hlcore import pages as page_registry
 from hlcore import pipeline
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def test_every_page_loads_cleanly_in_chromium(book):
     assert report["search_results"] > 0
     # every page's data, figures and run.json are downloads that resolve
     pages = {rel for rel, _ in report["downloads"]}
-    assert {f"notebooks/{n}.html" for n in pipeline.profiles.NOTEBOOKS} <= pages
+    assert {f"notebooks/{n}.html" for n in page_registry.PAGES} <= pages
     files = {href.rsplit("/", 1)[-1] for _, href in report["downloads"]}
     assert {"run.json", "separation.csv", "separation.svg"} <= files
 

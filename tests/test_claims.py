@@ -7,6 +7,13 @@ import pandas as pd
 import pytest
 
 from hlcore import claims as C
+from hlcore import report as R
+from hlcore.pages import frobenius as FRO
+from hlcore.pages import hierarchy as HIE
+from hlcore.pages import sample_gap as GAP
+from hlcore.pages import sensitivity as SEN
+from hlcore.pages import separation as SEP
+from hlcore.pages import width as WID
 
 FULL = C.Budget(epochs=800, grid="8 points", seeds=3)
 SHORT = C.Budget(epochs=40, grid="3 points", seeds=3)
@@ -60,30 +67,30 @@ def separation_table(resnet=0.3, kernel=2.0, seeds=3, kernel_Ns=(1000, 10000)):
 
 
 def test_separation():
-    v = C.separation(separation_table(), T, FULL)
+    v = SEP.separation(separation_table(), T, FULL)
     assert v.verdict == C.REPRODUCED and len(v.numbers) == 3
     assert set(v.numbers["strongest_kernel"]) == {"2layer(NTK-inf)"}
     # clause 1: the ResNet is not below half the threshold in one seed
     t = separation_table()
     t.loc[(t.learner == "3resnet") & (t.N == 10000) & (t.seed == 2), "test_error"] = 0.9
-    assert C.separation(t, T, FULL).verdict == C.PARTLY
-    assert C.separation(t, T, SHORT).verdict == C.INCONCLUSIVE
+    assert SEP.separation(t, T, FULL).verdict == C.PARTLY
+    assert SEP.separation(t, T, SHORT).verdict == C.INCONCLUSIVE
     # clause 2: one kernel (the strongest rival) goes below the threshold
     t = separation_table()
     t.loc[(t.learner == "3resnet(NTK)") & (t.N == 10000), "test_error"] = 1.0
-    v = C.separation(t, T, SHORT)
+    v = SEP.separation(t, T, SHORT)
     assert v.verdict == C.PARTLY and v.failed == ["every kernel at or above k alpha^2 at "
                                                   "N = 10000, every seed, under either "
                                                   "selection rule"]
     # lenient variant: kernels compared at another N than the ResNet is refused
     with pytest.raises(ValueError, match="like-for-like"):
-        C.separation(separation_table(kernel_Ns=(1000, 5000)), T, FULL)
+        SEP.separation(separation_table(kernel_Ns=(1000, 5000)), T, FULL)
 
 
 def test_separation_a_seed_whose_resnet_diverged_everywhere_has_not_learned():
     t = separation_table()
     t = t[~((t.learner == "3resnet") & (t.N == 10000) & (t.seed == 1))]
-    v = C.separation(t, T, FULL)
+    v = SEP.separation(t, T, FULL)
     assert v.verdict == C.PARTLY and "seed(s) [1]: every configuration diverged" in \
         v.clauses[0].detail
 
@@ -93,8 +100,8 @@ def test_separation_kernels_must_stay_above_under_the_papers_rule_too():
     by_test = t.copy()
     by_test.loc[(by_test.learner == "2layer(NTK-inf)") & (by_test.N == 10000) &
                 (by_test.seed == 0), "test_error"] = 1.2
-    assert C.separation(t, T, FULL).verdict == C.REPRODUCED
-    v = C.separation(t, T, FULL, paper_rule=by_test)
+    assert SEP.separation(t, T, FULL).verdict == C.REPRODUCED
+    v = SEP.separation(t, T, FULL, paper_rule=by_test)
     assert v.verdict == C.PARTLY and not v.clauses[1].passed
 
 
@@ -110,23 +117,23 @@ def networks_table(resnet=(1.4, 0.3, 0.2), fc=(1.5, 1.2, 0.5), seeds=2):
 
 
 def test_networks_need_more_samples_than_the_resnet():
-    v = C.networks(networks_table(), T, FULL)
+    v = SEP.networks(networks_table(), T, FULL)
     assert v.verdict == C.REPRODUCED
     assert "seed 0 3layer: 5000 vs 10000" in v.clauses[0].detail
     assert "seed 0 2layer: 5000 vs 10000+" in v.clauses[0].detail  # 2layer never: censored
     # 3layer gets there as early as the ResNet: the first clause fails
-    v = C.networks(networks_table(fc=(1.5, 0.5, 0.4)), T, FULL)
+    v = SEP.networks(networks_table(fc=(1.5, 0.5, 0.4)), T, FULL)
     assert v.verdict == C.PARTLY and "smaller N" in v.failed[0]
     # below the paper's budget a comparison of two networks can move either way
-    assert C.networks(networks_table(), T, SHORT).verdict == C.INCONCLUSIVE
+    assert SEP.networks(networks_table(), T, SHORT).verdict == C.INCONCLUSIVE
     # neither ever learns most of it: nothing to compare
-    v = C.networks(networks_table(resnet=(1.4, 1.3, 1.2)), T, FULL)
+    v = SEP.networks(networks_table(resnet=(1.4, 1.3, 1.2)), T, FULL)
     assert not v.clauses[0].passed
-    v = C.networks(networks_table(resnet=(1.4, 1.3, 1.2), fc=(1.5, 1.4, 1.3)), T, FULL)
+    v = SEP.networks(networks_table(resnet=(1.4, 1.3, 1.2), fc=(1.5, 1.4, 1.3)), T, FULL)
     assert not v.clauses[0].judged and v.verdict == C.INCONCLUSIVE
     with pytest.raises(ValueError, match="fully connected"):
         t = networks_table()
-        C.networks(t[t.learner.isin(["3resnet", "2layer(NTK-inf)"])], T, FULL)
+        SEP.networks(t[t.learner.isin(["3resnet", "2layer(NTK-inf)"])], T, FULL)
 
 
 def width_table(resnet=0.3, fc=0.9, kernel=1.5):
@@ -141,37 +148,37 @@ def width_table(resnet=0.3, fc=0.9, kernel=1.5):
 
 
 def test_width():
-    assert C.width(width_table(), 0.72, FULL).verdict == C.REPRODUCED
+    assert WID.width(width_table(), 0.72, FULL).verdict == C.REPRODUCED
     t = width_table()
     t.loc[(t.learner == "3resnet") & (t.m == 500) & (t.seed == 1), "test_error"] = 0.8
-    v = C.width(t, 0.72, FULL)
+    v = WID.width(t, 0.72, FULL)
     assert v.verdict == C.PARTLY and len(v.failed) == 1 and "below k alpha^2" in v.failed[0]
-    assert C.width(t, 0.72, SHORT).verdict == C.INCONCLUSIVE  # the 100-epoch situation
+    assert WID.width(t, 0.72, SHORT).verdict == C.INCONCLUSIVE  # the 100-epoch situation
     t = width_table(fc=0.25)  # a fully connected network beats the ResNet
-    assert "below every other network" in C.width(t, 0.72, FULL).failed[0]
+    assert "below every other network" in WID.width(t, 0.72, FULL).failed[0]
     t = width_table()
     t.loc[(t.learner == "3resnet(NTK)") & (t.seed == 0), "test_error"] = 0.7
-    assert C.width(t, 0.72, SHORT).verdict == C.PARTLY
+    assert WID.width(t, 0.72, SHORT).verdict == C.PARTLY
     # a lenient variant that judged the mean over seeds would pass this: every seed counts
     t = width_table()
     t.loc[(t.learner == "3resnet") & (t.seed == 0) & (t.m == 100), "test_error"] = 0.75
-    assert C.width(t, 0.72, FULL).verdict != C.REPRODUCED
+    assert WID.width(t, 0.72, FULL).verdict != C.REPRODUCED
 
 
 def test_width_says_what_is_missing():
     # the ResNet missing at one width (every configuration diverged): not learned there
     t = width_table()
     t = t[~((t.learner == "3resnet") & (t.m == 500) & (t.seed == 2))]
-    v = C.width(t, 0.72, FULL)
+    v = WID.width(t, 0.72, FULL)
     assert v.verdict == C.PARTLY and "[[500, 2]]" in v.clauses[0].detail
     # no other network at all: refused, not "reproduced"
     t = width_table()
     with pytest.raises(ValueError, match="other networks"):
-        C.width(t[~t.learner.isin(["3layer", "2layer"])], 0.72, FULL)
+        WID.width(t[~t.learner.isin(["3layer", "2layer"])], 0.72, FULL)
     # another network missing at one (m, seed): that comparison cannot be judged
     t = width_table()
     t = t[~(t.learner.isin(["3layer", "2layer"]) & (t.m == 100) & (t.seed == 0))]
-    v = C.width(t, 0.72, FULL)
+    v = WID.width(t, 0.72, FULL)
     assert v.verdict == C.INCONCLUSIVE and not v.clauses[1].judged
 
 
@@ -179,12 +186,12 @@ def test_width_kernels_must_stay_above_under_the_papers_rule_too():
     t = width_table()
     by_test = t.copy()
     by_test.loc[(by_test.learner == "3resnet(NTK)") & (by_test.m == 100), "test_error"] = 0.7
-    assert C.width(t, 0.72, FULL).verdict == C.REPRODUCED
-    assert C.width(t, 0.72, FULL, paper_rule=by_test).verdict == C.PARTLY
+    assert WID.width(t, 0.72, FULL).verdict == C.REPRODUCED
+    assert WID.width(t, 0.72, FULL, paper_rule=by_test).verdict == C.PARTLY
 
 
 def test_width_statement_matches_the_papers_data():
-    v = C.width(width_table(), 0.72, FULL)
+    v = WID.width(width_table(), 0.72, FULL)
     assert "only the ResNet" not in v.statement and "0.53-0.62" in v.statement
     assert "[ours: every seed" in v.criterion
 
@@ -196,26 +203,26 @@ def sensitivity_table(learn=0.3, unlearn=0.85):
 
 
 def test_sensitivity():
-    assert C.sensitivity(sensitivity_table(), 0.3, 0.72, FULL).verdict == C.REPRODUCED
+    assert SEN.sensitivity(sensitivity_table(), 0.3, 0.72, FULL).verdict == C.REPRODUCED
     # an under-trained network "fails" on the unlearnable cells for free: not counted
-    assert C.sensitivity(sensitivity_table(), 0.3, 0.72, SHORT).verdict == C.INCONCLUSIVE
+    assert SEN.sensitivity(sensitivity_table(), 0.3, 0.72, SHORT).verdict == C.INCONCLUSIVE
     t = sensitivity_table()
     t.loc[(t.beta == 0.3) & (t.m == 1000), "test_error"] = 0.9
-    assert C.sensitivity(t, 0.3, 0.72, FULL).verdict == C.PARTLY
+    assert SEN.sensitivity(t, 0.3, 0.72, FULL).verdict == C.PARTLY
     t = sensitivity_table()
     t.loc[(t.beta == 0.2) & (t.seed == 1), "test_error"] = 0.5
-    v = C.sensitivity(t, 0.3, 0.72, FULL)
+    v = SEN.sensitivity(t, 0.3, 0.72, FULL)
     assert v.verdict == C.PARTLY and "beta < alpha" in v.failed[0]
-    assert C.sensitivity(sensitivity_table(learn=0.9, unlearn=0.5), 0.3, 0.72,
+    assert SEN.sensitivity(sensitivity_table(learn=0.9, unlearn=0.5), 0.3, 0.72,
                          FULL).verdict == C.NOT_REPRODUCED
 
 
 def test_sensitivity_one_side_of_the_beta_split_cannot_decide_the_claim():
     t = sensitivity_table()
-    v = C.sensitivity(t[t.beta >= 0.3], 0.3, 0.72, FULL)
+    v = SEN.sensitivity(t[t.beta >= 0.3], 0.3, 0.72, FULL)
     assert v.verdict == C.INCONCLUSIVE and not v.clauses[1].judged
     assert "cannot be judged" in v.summary()
-    v = C.sensitivity(t[t.beta < 0.3], 0.3, 0.72, FULL)
+    v = SEN.sensitivity(t[t.beta < 0.3], 0.3, 0.72, FULL)
     assert v.verdict == C.INCONCLUSIVE and not v.clauses[0].judged
 
 
@@ -224,8 +231,8 @@ def test_sensitivity_not_learned_must_hold_under_the_papers_rule_too():
     by_test = t.copy()
     by_test.loc[(by_test.beta == 0.0) & (by_test.m == 200) & (by_test.seed == 0),
                 "test_error"] = 0.6
-    assert C.sensitivity(t, 0.3, 0.72, FULL).verdict == C.REPRODUCED
-    v = C.sensitivity(t, 0.3, 0.72, FULL, paper_rule=by_test)
+    assert SEN.sensitivity(t, 0.3, 0.72, FULL).verdict == C.REPRODUCED
+    v = SEN.sensitivity(t, 0.3, 0.72, FULL, paper_rule=by_test)
     assert v.verdict == C.PARTLY and "paper's rule 0.6" in v.clauses[1].detail
 
 
@@ -239,35 +246,35 @@ def frobenius_tables(sgd_norms=(300.0, 400.0), sgd_train=(0.1, 0.01), sgd_test=(
 
 
 def test_frobenius():
-    v = C.frobenius(*frobenius_tables(), FULL)
+    v = FRO.frobenius(*frobenius_tables(), FULL)
     assert v.verdict == C.REPRODUCED
     assert v.numbers.iloc[0]["sgd_smallest_norm_there"] == 300.0
     assert list(v.numbers["sgd_smallest_norm_there"]) == [300.0, 400.0]  # both levels
     # the norm clause: SGD fits the training set at a norm below the hand-made one
-    v = C.frobenius(*frobenius_tables(sgd_norms=(50.0, 400.0)), FULL)
+    v = FRO.frobenius(*frobenius_tables(sgd_norms=(50.0, 400.0)), FULL)
     assert v.verdict == C.PARTLY and "smallest norm" in v.failed[0]
     # the test clause alone fails when SGD generalises
-    v = C.frobenius(*frobenius_tables(sgd_test=(0.2, 0.3)), FULL)
+    v = FRO.frobenius(*frobenius_tables(sgd_test=(0.2, 0.3)), FULL)
     assert v.failed == ["SGD's best test error over every model is at least 3 times the "
                         "easiest hand-made network's"]
     # SGD never reaches the hand-made train error: no norm to compare, open at any budget
     for budget in (SHORT, FULL):
-        v = C.frobenius(*frobenius_tables(sgd_train=(0.4, 0.35)), budget)
+        v = FRO.frobenius(*frobenius_tables(sgd_train=(0.4, 0.35)), budget)
         assert v.verdict == C.INCONCLUSIVE and not v.clauses[0].judged
         assert "cannot be judged" in v.summary()
     no_hand = frobenius_tables()[0].iloc[:0]
-    assert C.frobenius(no_hand, frobenius_tables()[1], SHORT).verdict == C.INCONCLUSIVE
+    assert FRO.frobenius(no_hand, frobenius_tables()[1], SHORT).verdict == C.INCONCLUSIVE
 
 
 def test_frobenius_needs_a_margin_at_every_level_reached():
     # a ratio just above 1 is not "much larger" [ours: NORM_MARGIN]
-    v = C.frobenius(*frobenius_tables(sgd_norms=(62.0, 400.0)), FULL)
+    v = FRO.frobenius(*frobenius_tables(sgd_norms=(62.0, 400.0)), FULL)
     assert v.verdict == C.PARTLY and "ratio 1.01" in v.clauses[0].detail
     # the hardest level fails the margin while the easiest passes
-    v = C.frobenius(*frobenius_tables(sgd_norms=(300.0, 100.0), hand_levels=2), FULL)
+    v = FRO.frobenius(*frobenius_tables(sgd_norms=(300.0, 100.0), hand_levels=2), FULL)
     assert v.verdict == C.PARTLY
     # a level SGD never reached is named, the others judged
-    v = C.frobenius(*frobenius_tables(sgd_train=(0.1, 0.02), hand_levels=3), FULL)
+    v = FRO.frobenius(*frobenius_tables(sgd_train=(0.1, 0.02), hand_levels=3), FULL)
     assert v.verdict == C.REPRODUCED and "0.011: no SGD model got there" in v.clauses[0].detail
 
 
@@ -276,17 +283,17 @@ def test_frobenius_one_sgd_model_that_generalises_refutes_the_negative_claim():
     # chosen on validation tests badly, but another model tests as well as the hand-made one
     sgd = pd.concat([sgd, pd.DataFrame({"train_error": [0.3], "val_error": [0.99],
                                         "test_error": [0.13], "frobenius_norm": [500.0]})])
-    v = C.frobenius(hand, sgd, FULL)
+    v = FRO.frobenius(hand, sgd, FULL)
     assert v.verdict == C.PARTLY and "best 0.13" in v.clauses[1].detail
 
 
 def test_frobenius_notes_the_papers_value_and_the_panel_beyond_the_paper():
     hand, sgd = frobenius_tables()
     beyond = pd.DataFrame({"N": [1000, 5000, 20000], "d": 40, "test_error": [0.95, 0.8, 0.2]})
-    v = C.frobenius(hand, sgd, FULL, paper_best_test=0.699, beyond=beyond)
+    v = FRO.frobenius(hand, sgd, FULL, paper_best_test=0.699, beyond=beyond)
     assert "0.9 here, 0.699 in the paper" in v.notes[0]
     assert "generalises (below 0.36) from N = 20000" in v.notes[1]
-    v = C.frobenius(hand, sgd, FULL, beyond=beyond.assign(test_error=0.9))
+    v = FRO.frobenius(hand, sgd, FULL, beyond=beyond.assign(test_error=0.9))
     assert "does not generalise (below 0.36) at any N up to 20000 (12.5 d^2)" in v.notes[0]
     assert v.verdict == C.REPRODUCED  # notes never change the verdict
 
@@ -296,10 +303,10 @@ def test_frobenius_checkpoints_and_a_small_norm_at_a_higher_train_error():
     # a small-norm model that fits worse than the hand-made network does not count (pinned)
     small = pd.DataFrame({"train_error": [0.5], "val_error": [0.9], "test_error": [0.9],
                           "frobenius_norm": [10.0]})
-    assert C.frobenius(hand, pd.concat([sgd, small]), FULL).verdict == C.REPRODUCED
+    assert FRO.frobenius(hand, pd.concat([sgd, small]), FULL).verdict == C.REPRODUCED
     # an earlier checkpoint that fits as well at a small norm does
     ckpt = pd.DataFrame({"train_error": [0.1], "frobenius_norm": [70.0], "test_error": [0.9]})
-    v = C.frobenius(hand, sgd, FULL, checkpoints=ckpt)
+    v = FRO.frobenius(hand, sgd, FULL, checkpoints=ckpt)
     assert v.verdict == C.PARTLY and v.numbers.iloc[0]["sgd_smallest_norm_there"] == 70.0
 
 
@@ -319,36 +326,36 @@ def gap_table(resnet=lambda d: 10 * d, kernel=lambda d: d**2, seeds=2, cube=0.01
 
 def test_sample_gap():
     kernels = ["2layer(NTK-inf)", "2layer(last-inf)"]
-    v = C.sample_gap(gap_table(), kernels, FULL)
+    v = GAP.sample_gap(gap_table(), kernels, FULL)
     assert v.verdict == C.REPRODUCED
     # the strongest kernel is the smallest N* at each d (the NTK; last-inf grows faster)
     assert set(v.numbers["strongest_kernel"]) == {"2layer(NTK-inf)"}
     # lenient variant: taking the kernel with the largest exponent (last-inf, slope 4) would
     # call a gap that grows faster than the strongest kernel's (slope 2) shows; with a ResNet of
     # slope 2 the honest check sees no growing gap
-    v = C.sample_gap(gap_table(resnet=lambda d: d**2 / 4), kernels, FULL)
+    v = GAP.sample_gap(gap_table(resnet=lambda d: d**2 / 4), kernels, FULL)
     assert v.verdict == C.PARTLY and "exponent" in v.failed[0]
     # the gap clause: a kernel that needs fewer samples than the ResNet at one d
     t = gap_table()
     t.loc[(t.learner == "2layer(NTK-inf)") & (t.d == 20), "n_star"] = 100
-    assert "fewer samples" in C.sample_gap(t, kernels, FULL).failed[0]
+    assert "fewer samples" in GAP.sample_gap(t, kernels, FULL).failed[0]
     # on a tie at the cap, a kernel that reached the threshold is the stronger one
     t = gap_table()
     t.loc[t.learner == "2layer(last-inf)", "n_star"] = t.loc[t.learner == "2layer(NTK-inf)",
                                                              "n_star"].to_numpy()
     t.loc[t.learner == "2layer(NTK-inf)", "reached"] = False
-    v = C.sample_gap(t, kernels, FULL)
+    v = GAP.sample_gap(t, kernels, FULL)
     assert set(v.numbers["strongest_kernel"]) == {"2layer(last-inf)"}
     assert (v.numbers["kernel_censored"] == "").all() and v.verdict == C.REPRODUCED
     # a training set over 10 % of the cube is refused
     with pytest.raises(ValueError, match="10% of the input cube"):
-        C.sample_gap(gap_table(cube=0.5), kernels, FULL)
+        GAP.sample_gap(gap_table(cube=0.5), kernels, FULL)
     # fewer than three measured dimensions of the ResNet: no exponent, the clause fails
     t = gap_table()
     t.loc[(t.learner == "3resnet") & (t.d >= 28), "reached"] = False
-    v = C.sample_gap(t, kernels, FULL)
+    v = GAP.sample_gap(t, kernels, FULL)
     assert "need 3" in v.clauses[1].detail and not v.clauses[1].judged
-    assert np.isnan(C.fit_exponent(t[t.learner == "3resnet"])["slope"])
+    assert np.isnan(GAP.fit_exponent(t[t.learner == "3resnet"])["slope"])
 
 
 def capped(t, d, learner, cap):
@@ -366,35 +373,35 @@ def test_sample_gap_censored_values():
     for k in kernels:
         t = capped(t, 32, k, 5000)
     t.loc[(t.learner == "3resnet") & (t.d == 32), "n_star"] = 5000
-    v = C.sample_gap(t, kernels, FULL)
+    v = GAP.sample_gap(t, kernels, FULL)
     assert v.clauses[0].passed, v.clauses[0].detail
     # (b) a dimension where neither reaches the threshold says nothing
     t = capped(gap_table(), 32, None, 5000)
-    v = C.sample_gap(t, kernels, FULL)
+    v = GAP.sample_gap(t, kernels, FULL)
     assert v.clauses[0].passed and "(cannot say)" in v.clauses[0].detail
     # (c) kernels that never reach it at large d: the strongest evidence, bounded one-sidedly
     t = gap_table(resnet=lambda d: 10 * d, kernel=lambda d: d**3)
     for d in (28, 32):
         for k in kernels:
             t = capped(t, d, k, int(d**3 * 1.3))
-    v = C.sample_gap(t, kernels, FULL)
+    v = GAP.sample_gap(t, kernels, FULL)
     assert v.verdict == C.REPRODUCED and "at least" in v.clauses[1].detail
     # ...but a one-sided bound below the ResNet's exponent decides nothing
     t = gap_table(resnet=lambda d: d**2, kernel=lambda d: 4 * d**2)
     for d in (24, 28, 32):
         for k in kernels:
             t = capped(t, d, k, 4 * 20**2)
-    v = C.sample_gap(t, kernels, FULL)
+    v = GAP.sample_gap(t, kernels, FULL)
     assert not v.clauses[1].judged and v.verdict == C.INCONCLUSIVE
     # (d) reaching the threshold at the first N tried is an upper bound, not a value
     t = gap_table().assign(n_first=32)
     t.loc[(t.learner == "2layer(NTK-inf)") & (t.d == 20), "n_star"] = 32
     t.loc[(t.learner == "3resnet") & (t.d == 20), "n_star"] = 32
-    v = C.sample_gap(t, kernels, FULL)
+    v = GAP.sample_gap(t, kernels, FULL)
     row = v.numbers[(v.numbers.d == 20)].iloc[0]
     assert row["kernel_censored"] == "below" and row["gap"] is None
     assert "32- vs 32- (cannot say)" in v.clauses[0].detail
-    fit = C.fit_exponent(t[t.learner == "3resnet"])
+    fit = GAP.fit_exponent(t[t.learner == "3resnet"])
     assert fit["points"] == 6  # d = 20 left out of the fit
 
 
@@ -402,7 +409,7 @@ def test_sample_gap_a_missing_resnet_row_is_an_error():
     t = gap_table()
     t = t[~((t.learner == "3resnet") & (t.d == 24) & (t.seed == 1))]
     with pytest.raises(ValueError, match="no 3resnet row at d = 24, seed 1"):
-        C.sample_gap(t, ["2layer(NTK-inf)"], FULL)
+        GAP.sample_gap(t, ["2layer(NTK-inf)"], FULL)
 
 
 def test_fit_exponent_recovers_a_power_law_with_an_honest_error():
@@ -410,7 +417,7 @@ def test_fit_exponent_recovers_a_power_law_with_an_honest_error():
     rng = np.random.default_rng(0)
     t = pd.DataFrame({"d": d, "n_star": 3 * d**2 * np.exp(rng.normal(0, 0.1, len(d))),
                       "reached": True})
-    fit = C.fit_exponent(t)
+    fit = GAP.fit_exponent(t)
     assert abs(fit["slope"] - 2) < 3 * fit["stderr"] and 0 < fit["stderr"] < 0.5
 
 
@@ -419,10 +426,10 @@ def test_alpha_exponent_recovers_alpha_to_the_fourth():
     alphas = np.repeat([0.1, 0.2, 0.3, 0.4], 2)
     grid = pd.DataFrame({"alpha": alphas, "beta": 1.0,
                          "test_error": 5 * alphas**4 * np.exp(rng.normal(0, 0.1, len(alphas)))})
-    fit = C.alpha_exponent(grid)
+    fit = SEN.alpha_exponent(grid)
     assert abs(fit["slope"] - 4) < 3 * fit["stderr"] and fit["stderr"] < 0.5
-    assert np.isnan(C.alpha_exponent(grid[grid.alpha < 0.25])["slope"])
-    assert np.isnan(C.alpha_exponent(grid, beta=0.5)["slope"])
+    assert np.isnan(SEN.alpha_exponent(grid[grid.alpha < 0.25])["slope"])
+    assert np.isnan(SEN.alpha_exponent(grid, beta=0.5)["slope"])
 
 
 def hierarchy_table(joint=0.3, layer=1.3):
@@ -433,19 +440,19 @@ def hierarchy_table(joint=0.3, layer=1.3):
 
 
 def test_hierarchy():
-    assert C.hierarchy(hierarchy_table(), T, FULL).verdict == C.REPRODUCED
+    assert HIE.hierarchy(hierarchy_table(), T, FULL).verdict == C.REPRODUCED
     # where neither scheme learned (small N), the ratio says nothing and is not judged
     t = hierarchy_table()
     t.loc[(t.N == 2000) & (t.learner != "3layer"), "test_error"] = 1.5
-    assert C.hierarchy(t, T, FULL).verdict == C.REPRODUCED
-    assert C.hierarchy(hierarchy_table(), T, SHORT).verdict == C.INCONCLUSIVE
-    v = C.hierarchy(hierarchy_table(layer=0.4), T, FULL)
+    assert HIE.hierarchy(t, T, FULL).verdict == C.REPRODUCED
+    assert HIE.hierarchy(hierarchy_table(), T, SHORT).verdict == C.INCONCLUSIVE
+    v = HIE.hierarchy(hierarchy_table(layer=0.4), T, FULL)
     assert v.verdict == C.PARTLY and "layer-wise" in v.failed[0]
     # (a) joint training never learned: the ratio cannot be judged, and nothing is settled
     # below the paper's budget; at it the first clause fails for good, the ratio stays open
-    v = C.hierarchy(hierarchy_table(joint=1.4, layer=1.5), T, SHORT)
+    v = HIE.hierarchy(hierarchy_table(joint=1.4, layer=1.5), T, SHORT)
     assert v.verdict == C.INCONCLUSIVE and not v.clauses[1].judged
-    v = C.hierarchy(hierarchy_table(joint=1.4, layer=1.5), T, FULL)
+    v = HIE.hierarchy(hierarchy_table(joint=1.4, layer=1.5), T, FULL)
     assert v.verdict == C.INCONCLUSIVE
     assert "fails for good: joint training below half" in v.summary()
 
@@ -455,23 +462,23 @@ def test_hierarchy_judges_the_ratio_where_joint_training_learned_most():
     # training has learned only part of alpha G(F) (1.0 at N = 2000) the ratio says nothing
     t = hierarchy_table(joint=0.2, layer=1.4)
     t.loc[(t.N == 2000) & (t.learner == "joint"), "test_error"] = 1.0
-    v = C.hierarchy(t, T, FULL)
+    v = HIE.hierarchy(t, T, FULL)
     assert v.verdict == C.REPRODUCED and "at N = 10000" in v.clauses[1].detail
     # the quick run's point: 3resnet 1.06 at N = 2000 is not "learned most"
     t.loc[(t.N == 2000) & (t.learner == "joint"), "test_error"] = 1.06
-    assert C.hierarchy(t, T, FULL).verdict == C.REPRODUCED
+    assert HIE.hierarchy(t, T, FULL).verdict == C.REPRODUCED
     # (c) a failed ratio below the paper's budget is not settled
-    v = C.hierarchy(hierarchy_table(joint=0.3, layer=0.45), T, SHORT)
+    v = HIE.hierarchy(hierarchy_table(joint=0.3, layer=0.45), T, SHORT)
     assert v.verdict == C.INCONCLUSIVE and not v.clauses[1].passed
 
 
 def test_verdicts_save_and_render(tmp_path):
-    v = C.width(width_table(), 0.72, SHORT)
+    v = WID.width(width_table(), 0.72, SHORT)
     v.save(tmp_path / "verdict.json")
-    loaded = C.load(tmp_path / "verdict.json")
+    loaded = R.load(tmp_path / "verdict.json")
     # below the paper's epochs the ResNet's lead over 3layer could still change either way
     assert loaded["verdict"] == C.INCONCLUSIVE and loaded["budget"]["below_paper"]
-    md = C.report_markdown({"width": loaded})
+    md = R.report_markdown({"width": loaded})
     assert "**Verdict: inconclusive at this budget (open at this budget: 3resnet below every " \
            "other network" in md and "| epochs | 40 | 800 |" in md
     assert "| best other network |" in md and "Numbers per seed" in md  # headers wrap
@@ -481,23 +488,23 @@ def test_nan_rows_are_refused_not_skipped():
     t = separation_table()
     t.loc[(t.learner == "3resnet(NTK)") & (t.N == 10000) & (t.seed == 0), "test_error"] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        C.separation(t, T, FULL)
+        SEP.separation(t, T, FULL)
     t = width_table()
     t.loc[0, "test_error"] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        C.width(t, 0.72, FULL)
+        WID.width(t, 0.72, FULL)
     g = gap_table()
     g.loc[0, "n_star"] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        C.sample_gap(g, ["2layer(NTK-inf)"], FULL)
+        GAP.sample_gap(g, ["2layer(NTK-inf)"], FULL)
 
 
 def test_budget_says_where_the_paper_ran_no_experiment():
-    for v in (C.hierarchy(hierarchy_table(), T, FULL),
-              C.sample_gap(gap_table(), ["2layer(NTK-inf)"], FULL)):
-        md = C.report_markdown({v.claim: v.to_dict()})
+    for v in (HIE.hierarchy(hierarchy_table(), T, FULL),
+              GAP.sample_gap(gap_table(), ["2layer(NTK-inf)"], FULL)):
+        md = R.report_markdown({v.claim: v.to_dict()})
         assert "| epochs | 800 | 800 (the paper ran no experiment here" in md
-    md = C.report_markdown({"width": C.width(width_table(), 0.72, FULL).to_dict()})
+    md = R.report_markdown({"width": WID.width(width_table(), 0.72, FULL).to_dict()})
     assert "| epochs | 800 | 800 |" in md
 
 
@@ -528,8 +535,8 @@ def test_budget_names_edges_of_a_table_of_chosen_configurations_only():
     from hlcore import pages
 
     P2 = {**P, "layerwise_lrs": grids["layer-wise"]}
-    assert pages.hierarchy_lrs(P2)["layer-wise"] == [0.05, 0.1, 0.2, 0.5]
-    assert pages.hierarchy_lrs(P)["layer-wise"] == P["lrs"]  # a run made before the option
+    assert pages.hierarchy.hierarchy_lrs(P2)["layer-wise"] == [0.05, 0.1, 0.2, 0.5]
+    assert pages.hierarchy.hierarchy_lrs(P)["layer-wise"] == P["lrs"]  # a run made before the option
 
 
 def test_edges_read_whole_numbers_as_integers():
@@ -620,14 +627,14 @@ def test_sample_gap_names_edges_where_the_search_failed(tmp_path):
          "edge": "ridge 1e-06 at the bottom", "ridge_step": 0.1},
         {**row, "learner": "k(NTK-inf)", "N": 80, "test_error": 0.15,
          "edge": "ridge 1e-06 at the bottom", "ridge_step": 0.1}])
-    edges, closed = pages.sample_gap_edges(curves)
+    edges, closed = pages.sample_gap.sample_gap_edges(curves)
     assert edges == ["3resnet: lr 2 at the top of its grid (d=8, N=40, seed=0)",
                      "3resnet: weight_decay 0.5 at the top of its grid (d=8, N=40, seed=0)",
                      "k(NTK-inf): ridge 1e-06 at the bottom of its grid (d=8, N=80, seed=0)"]
     assert closed == ["k(NTK-inf): ridge 1e-06 at the bottom of its grid, its ridge path "
                       "converged (d=8, N=40, seed=0)"]
-    assert pages.sample_gap_edges(curves.drop(columns="edge")) == ([], [])
-    assert pages.sample_gap_edges(None) == ([], [])
+    assert pages.sample_gap.sample_gap_edges(curves.drop(columns="edge")) == ([], [])
+    assert pages.sample_gap.sample_gap_edges(None) == ([], [])
 
 
 def test_sample_gap_a_kernel_at_an_edge_leaves_a_passing_gap_open():
@@ -636,25 +643,25 @@ def test_sample_gap_a_kernel_at_an_edge_leaves_a_passing_gap_open():
     kernels = ["2layer(NTK-inf)", "2layer(last-inf)"]
     net_edge = C.Budget(epochs=800, grid="g", seeds=3,
                         edges=["3resnet: lr 5 at the top of its grid (d=20, N=64, seed=0)"])
-    assert C.sample_gap(gap_table(), kernels, net_edge).verdict == C.REPRODUCED
+    assert GAP.sample_gap(gap_table(), kernels, net_edge).verdict == C.REPRODUCED
     ker_edge = C.Budget(epochs=800, grid="g", seeds=3, edges=[
         "2layer(NTK-inf): ridge 1 at the top of its grid (d=20, N=256, seed=0)"])
-    v = C.sample_gap(gap_table(), kernels, ker_edge)
+    v = GAP.sample_gap(gap_table(), kernels, ker_edge)
     assert v.verdict == C.INCONCLUSIVE and {c.training for c in v.clauses} == {"either"}
 
 
 def test_sensitivity_learning_needs_a_twentieth_of_the_composite_signal():
     """At beta = 0 a heavily decayed ResNet ends a hair from k alpha^2 on either side (the
     reference run: 0.7192-0.7236 against 0.72); that hair is not learning alpha G(F)."""
-    line = (1 - C.LEARNED_SOME_MARGIN) * 0.72
-    assert C.sensitivity(sensitivity_table(unlearn=0.7192), 0.3, 0.72,
+    line = (1 - SEN.LEARNED_SOME_MARGIN) * 0.72
+    assert SEN.sensitivity(sensitivity_table(unlearn=0.7192), 0.3, 0.72,
                          FULL).verdict == C.REPRODUCED
-    assert C.sensitivity(sensitivity_table(unlearn=line), 0.3, 0.72, FULL).verdict == \
+    assert SEN.sensitivity(sensitivity_table(unlearn=line), 0.3, 0.72, FULL).verdict == \
         C.REPRODUCED
-    v = C.sensitivity(sensitivity_table(unlearn=line - 1e-6), 0.3, 0.72, FULL)
+    v = SEN.sensitivity(sensitivity_table(unlearn=line - 1e-6), 0.3, 0.72, FULL)
     assert v.verdict == C.PARTLY and "beta < alpha" in v.failed[0]
     # the same line for the learnable half: a hair below k alpha^2 is not "learned" either
-    v = C.sensitivity(sensitivity_table(learn=0.71), 0.3, 0.72, FULL)
+    v = SEN.sensitivity(sensitivity_table(learn=0.71), 0.3, 0.72, FULL)
     assert v.verdict == C.PARTLY and "beta >= alpha" in v.failed[0]
     assert "0.684" in v.clauses[0].detail
 
@@ -663,17 +670,17 @@ def test_sensitivity_edges_leave_open_only_the_half_of_the_claim_they_sit_in():
     edge_at = lambda beta: C.Budget(epochs=800, grid="g", seeds=3, edges=[  # noqa: E731
         f"3resnet: weight_decay 5 at the top of its grid (beta={beta}, N=1000, m=100, seed=1)"])
     # an edge at beta = 1 cannot move the beta = 0 cells, nor stop a settled pass at beta = 1
-    assert C.sensitivity(sensitivity_table(), 0.3, 0.72, edge_at(1)).verdict == C.REPRODUCED
+    assert SEN.sensitivity(sensitivity_table(), 0.3, 0.72, edge_at(1)).verdict == C.REPRODUCED
     # at beta = 0 more search could still find a lower error: "not learned" stays open
-    v = C.sensitivity(sensitivity_table(), 0.3, 0.72, edge_at(0))
+    v = SEN.sensitivity(sensitivity_table(), 0.3, 0.72, edge_at(0))
     assert v.verdict == C.INCONCLUSIVE and "open at this budget: beta < alpha" in v.summary()
     # a failure at beta >= alpha is settled when its own rows sit at no edge ...
     t = sensitivity_table()
     t.loc[(t.beta == 0.3) & (t.m == 1000), "test_error"] = 0.9
-    v = C.sensitivity(t, 0.3, 0.72, edge_at(0))
+    v = SEN.sensitivity(t, 0.3, 0.72, edge_at(0))
     assert v.clauses[0].short is False and not v.clauses[0].unsettled(True)
     # ... but not when it does, nor when an edge line names no beta at all
-    assert C.sensitivity(t, 0.3, 0.72, edge_at(0.3)).clauses[0].unsettled(True)
+    assert SEN.sensitivity(t, 0.3, 0.72, edge_at(0.3)).clauses[0].unsettled(True)
     nameless = C.Budget(epochs=800, grid="g", seeds=3, edges=["3resnet: lr 5 at the top"])
-    assert C.sensitivity(t, 0.3, 0.72, nameless).verdict == C.INCONCLUSIVE
-    assert C.sensitivity(sensitivity_table(), 0.3, 0.72, SHORT).verdict == C.INCONCLUSIVE
+    assert SEN.sensitivity(t, 0.3, 0.72, nameless).verdict == C.INCONCLUSIVE
+    assert SEN.sensitivity(sensitivity_table(), 0.3, 0.72, SHORT).verdict == C.INCONCLUSIVE

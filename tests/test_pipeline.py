@@ -6,7 +6,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from hlcore import make_target, pipeline, profiles, train_grid
+from hlcore import make_target, pages, pipeline, profiles, train_grid
 from hlcore.cli import main as hl
 from hlcore.store import ResultStore
 
@@ -20,7 +20,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def test_notebook_sources_carry_no_outputs_and_match_their_specs():
-    for name in profiles.NOTEBOOKS:
+    for name in pages.PAGES:
         nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         nbformat.validate(nb)
         ids = [cell.id for cell in nb.cells]
@@ -153,7 +153,7 @@ def test_unknown_notebook(capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(profiles.NOTEBOOKS))
+@pytest.mark.parametrize("name", list(pages.PAGES))
 def test_every_notebook_runs_in_the_smoke_profile(name, cache, tmp_path):
     out = tmp_path / name
     res = pipeline.run_notebook(name, "smoke", out_dir=out)
@@ -220,7 +220,7 @@ def test_results_store_resumes_and_extends_a_grid(tmp_path, monkeypatch):
 def test_hl_list_shows_every_notebook(capsys):
     assert hl(["list"]) == 0
     out = capsys.readouterr().out
-    for name in profiles.NOTEBOOKS:
+    for name in pages.PAGES:
         assert name in out
     assert "missing from the notebook" not in out
 
@@ -261,6 +261,7 @@ def test_hl_run_replaces_damaged_entries_and_says_which(cache, tmp_path, capsys)
 
 def test_report_is_built_from_the_pages_verdicts(tmp_path):
     from hlcore import claims
+    from hlcore.pages.width import width
 
     runs = {}
     for name in ("width", "hierarchy"):
@@ -268,9 +269,9 @@ def test_report_is_built_from_the_pages_verdicts(tmp_path):
         runs[name].mkdir()
     table = pd.DataFrame({"learner": ["3resnet", "3layer", "3resnet(NTK)"], "m": 100, "seed": 0,
                           "test_error": [0.3, 0.9, 1.6]})
-    claims.width(table, 0.72, claims.Budget(epochs=800, grid="g", seeds=1)).save(
+    width(table, 0.72, claims.Budget(epochs=800, grid="g", seeds=1)).save(
         runs["width"] / "verdict.json")
-    ref = claims.width(table.assign(test_error=[0.8, 0.9, 1.6]), 0.72,
+    ref = width(table.assign(test_error=[0.8, 0.9, 1.6]), 0.72,
                        claims.Budget(epochs=800, grid="g", seeds=3)).to_dict()
     (runs["width"] / "reference_verdict.json").write_text(json.dumps({**ref, "key": "K1"}))
     report, intro = tmp_path / "report.md", tmp_path / "intro.md"
@@ -284,7 +285,7 @@ def test_report_is_built_from_the_pages_verdicts(tmp_path):
     # the scorecard opens the report: a row per claim, the reference verdict beside this run's
     card = text.split("\n\nintro")[0].splitlines()
     rows = {line.split("|")[1].strip().split("]")[0].lstrip("["): line for line in card[2:]}
-    assert set(rows) == set(claims.CLAIM_FIGURES)
+    assert set(rows) == set(pages.claim_figures())
     assert "**partly reproduced" in rows["width"] and "K1" in rows["width"]
     assert "| reproduced (800 epochs) |" in rows["width"]
     assert "no reference run yet" in rows["hierarchy"] and "not run" in rows["hierarchy"]

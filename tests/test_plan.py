@@ -1,6 +1,6 @@
 import pytest
 
-from hlcore import profiles
+from hlcore import pages, profiles
 from hlcore.cli import main as hl
 from hlcore.plan import Task, format_plan, notebook_tasks, plan
 
@@ -8,7 +8,7 @@ FAKE = {"step_overhead_s": 3e-4, "train_flops_per_s": 5e10, "kernel_entries_per_
         "cholesky_flops_per_s": 5e10, "matmul32_flops_per_s": 1e11}
 
 
-@pytest.mark.parametrize("name", list(profiles.NOTEBOOKS))
+@pytest.mark.parametrize("name", list(pages.PAGES))
 def test_every_notebook_has_a_plan(name):
     for profile in profiles.PROFILES:
         p = plan(name, profile, calibration=FAKE)

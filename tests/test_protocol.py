@@ -62,7 +62,7 @@ def test_readable_puts_each_rule_in_one_column():
     t.loc[0, "diverged"] = True  # the worse configuration of 3resnet, seed 0
     t.loc[0, "selected_val"] = t.loc[0, "selected_test"] = False
     t.loc[1, "selected_val"] = t.loc[1, "selected_test"] = True
-    r = pages.protocol_readable(pr.compare(t, PAPER)).set_index("learner")
+    r = pages.protocol.protocol_readable(pr.compare(t, PAPER)).set_index("learner")
     # seed 0 chose 3 x 0.2 (its better configuration diverged), seed 1 0.3; the paper 0.1
     assert r.loc["3resnet", "chosen on validation (x paper)"] == "0.450 ± 0.21 (4.50x)"
     assert r.loc["3layer", "paper's rule (x paper)"] == "0.600 ± 0 (1.00x)"

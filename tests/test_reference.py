@@ -6,7 +6,7 @@ import shutil
 import matplotlib
 import pytest
 
-from hlcore import claims, pages, pipeline, profiles
+from hlcore import claims, pages, report, pipeline, profiles
 from hlcore.cli import main as hl
 
 matplotlib.use("Agg")
@@ -29,12 +29,12 @@ def test_every_committed_reference_verdict_is_recomputed(name):
         assert (ref.folder / file).stat().st_size < 5 * 2**20, file
     page = pages.PAGES[name]
     T = ref.tables
-    if "verdict" in page:
-        v = page["verdict"](T, ref.P)
+    if page.verdict is not None:
+        v = page.verdict(T, ref.P)
         assert v.verdict in claims.VERDICTS
         assert not v.budget.below_paper
-    assert page["key"](T, ref.P)
-    fig = page["figure"](T, ref.P)
+    assert page.key(T, ref.P)
+    fig = page.figure(T, ref.P)
     assert fig.axes
 
 
@@ -68,10 +68,10 @@ def test_every_page_redraws_and_judges_its_own_saved_tables(name, tmp_path, monk
     pages.show_reference(name, tmp_path / "page")
     page = pages.PAGES[name]
     saved = sorted(p.name for p in (tmp_path / "page").glob("reference_verdict*.json"))
-    expected = (["reference_verdict.json"] if "verdict" in page else []) + [
-        f"reference_verdict-{c}.json" for c in page.get("more", {})]
+    expected = (["reference_verdict.json"] if page.verdict is not None else []) + [
+        f"reference_verdict-{c}.json" for c in page.more]
     assert saved == sorted(expected)
-    for claim in page.get("more", {}):  # each other claim carries its own key number
+    for claim in page.more:  # each other claim carries its own key number
         more = json.loads((tmp_path / "page" / f"reference_verdict-{claim}.json").read_text())
         assert more["key"].startswith("at N = ")
 

@@ -271,7 +271,7 @@ def test_the_zero_function_is_weight_decays_limit_for_every_learner():
     (It gets there like 1/decay, here from below: a strongly decayed network is a small
     multiple of a gradient direction, which can correlate with y.)"""
     from hlcore.learners import LEARNERS
-    from hlcore.pages import zero_function_errors
+    from hlcore.pages.sensitivity import zero_function_errors
 
     x = torch.randn(7, TARGET.d)
     for name in LEARNERS:

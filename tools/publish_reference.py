@@ -28,7 +28,7 @@ from hlcore.store import code_hash  # noqa: E402
 
 def compute_hash(name: str, repo: Path) -> str:
     """pages.compute_hash(name) of another checkout's hlcore."""
-    return code_hash(*PAGES[name]["computes"], package_dir=repo / "hlcore")
+    return code_hash(*PAGES[name].computes, package_dir=repo / "hlcore")
 
 
 def machine() -> str:

@@ -19,7 +19,7 @@ def snapshot() -> dict:
     import matplotlib
 
     matplotlib.use("Agg")
-    from hlcore import claims, pages
+    from hlcore import claims, pages, report
 
     out, cards = {}, {}
     for name in sorted(pages.PAGES):
@@ -27,11 +27,11 @@ def snapshot() -> dict:
         if ref is None:
             continue
         page, T = pages.PAGES[name], ref.tables
-        key = page["key"](T, ref.P)
+        key = page.key(T, ref.P)
         found = {}
-        if "verdict" in page:
-            found[name] = (page["verdict"](T, ref.P), key)
-        for claim, (fn, more_key) in page.get("more", {}).items():
+        if page.verdict is not None:
+            found[name] = (page.verdict(T, ref.P), key)
+        for claim, (fn, more_key) in page.more.items():
             found[claim] = (fn(T, ref.P), more_key(T, ref.P))
         if not found:
             out[name] = {"key": key}
@@ -41,7 +41,7 @@ def snapshot() -> dict:
                           "clauses": [(c["name"], c["passed"], c["judged"]) for c in
                                       d["clauses"]]}
             cards[claim] = {**d, "key": k}
-    out["scorecard"] = claims.scorecard_markdown({}, cards)
+    out["scorecard"] = report.scorecard_markdown({}, cards)
     return out
 
 

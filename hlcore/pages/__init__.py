@@ -1,0 +1,286 @@
+"""The pages of the book: a registry, one module per page, and what every page shares.
+
+A page is one module in this package (`hlcore/pages/NAME.py`) that ends with
+`PAGE = register(Page(...))`: its parameters and profiles (`spec`), the modules that compute its
+results (`computes`), its cost for `hl plan` (`tasks`), and its verdicts, figure and key number
+as functions of the tables it saves as CSV and its resolved parameters. The same functions serve
+a fresh run (tables in memory) and a committed reference run (`results/reference/NAME/`: the
+CSVs and run.json), so a later fix of a claim check re-judges the reference runs at the next
+build, without retraining. Every module here is imported on first use of the registry, so
+adding a page touches no central list: the `hl` command, the planner, the book's table of
+contents, its report and scorecard all read `PAGES`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from .. import claims, plots, profiles, report
+from ..store import code_hash, imported_closure
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REFERENCE_DIR = REPO_ROOT / "results" / "reference"
+
+
+def _chosen(table: pd.DataFrame, rule: str = "val") -> pd.DataFrame:
+    col = f"selected_{rule}"
+    return table[table[col].astype(bool)].reset_index(drop=True)
+
+
+@dataclass
+class Page:
+    """One page of the book: what it computes, costs, checks and shows."""
+
+    name: str
+    #: its parameters, their types and checks, and its profiles
+    spec: "profiles.NotebookSpec"
+    #: the hlcore modules whose functions make its results (store.code_hash of their import
+    #: closure dates its runs and flags a committed reference run as stale)
+    computes: tuple
+    #: (tables, parameters, title="") -> the page's main figure
+    figure: Callable
+    #: (tables, parameters) -> its key number, one line for the scorecard
+    key: Callable
+    #: (parameters) -> every training and kernel fit, for `hl plan` and the memory check
+    tasks: Callable
+    #: position in the book
+    order: int = 100
+    #: the claims it decides -> the paper's figure each checks (the page's own claim first)
+    claims: dict = field(default_factory=dict)
+    #: (tables, parameters) -> the verdict on the page's own claim
+    verdict: Callable | None = None
+    #: other claims it decides: name -> (verdict function, key function)
+    more: dict = field(default_factory=dict)
+    #: (tables, parameters) -> a table shown in its reference section
+    table: Callable | None = None
+    #: its notebook (default notebooks/NAME.ipynb)
+    notebook: Path | None = None
+
+    def __post_init__(self):
+        if self.spec.name != self.name:
+            raise ValueError(f"page {self.name!r} has the parameters of {self.spec.name!r}")
+        if self.notebook is None:
+            self.notebook = REPO_ROOT / "notebooks" / f"{self.name}.ipynb"
+
+    @property
+    def module(self) -> str:
+        """The module that defines the page (its run key hashes it with what it imports)."""
+        return self.figure.__module__
+
+
+PAGES: dict[str, Page] = {}
+
+
+def register(page: Page) -> Page:
+    """Add a page to the registry (in book order). A second page of the same name replaces
+    the first only if it comes from the same module (a reload)."""
+    old = PAGES.get(page.name)
+    if old is not None and old.module != page.module:
+        raise ValueError(f"two pages named {page.name!r}: {old.module} and {page.module}")
+    PAGES[page.name] = page
+    for name in sorted(PAGES, key=lambda n: PAGES[n].order):
+        PAGES[name] = PAGES.pop(name)
+    return page
+
+
+def get(name: str) -> Page:
+    if name not in PAGES:
+        raise ValueError(f"unknown notebook {name!r}; available: {', '.join(PAGES)}")
+    return PAGES[name]
+
+
+def claim_pages() -> dict:
+    """claim -> the page that decides it, in report order."""
+    return {claim: page.name for page in PAGES.values() for claim in page.claims}
+
+
+def claim_figures() -> dict:
+    """claim -> the paper's figure it checks (or what stands in for one), in report order."""
+    return {claim: figure for page in PAGES.values() for claim, figure in page.claims.items()}
+
+
+def _at_largest_N(table: pd.DataFrame) -> tuple[int, pd.Series]:
+    """The largest N of a table and each learner's mean test error there, lowest first."""
+    N = table["N"].max()
+    return N, table[table["N"] == N].groupby("learner")["test_error"].mean().sort_values()
+
+
+# --- reference runs --------------------------------------------------------------------------
+
+def load_tables(folder: Path | str) -> dict:
+    """Every CSV of a run folder, by file stem."""
+    return {p.stem: pd.read_csv(p) for p in sorted(Path(folder).glob("*.csv"))}
+
+
+@dataclass
+class ReferenceRun:
+    """A committed run of a page at the paper's budget."""
+
+    name: str
+    folder: Path
+    run: dict
+
+    @property
+    def P(self) -> dict:
+        return self.run["parameters"]
+
+    @property
+    def tables(self) -> dict:
+        return load_tables(self.folder)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the code that computes the page's results (its `computes` modules and
+        everything they import) differs between the committed run and this build."""
+        recorded = self.run.get("compute_hash")
+        return recorded is not None and recorded != compute_hash(self.name)
+
+    def provenance(self) -> str:
+        r = self.run
+        seconds = r.get("duration_seconds", 0)
+        took = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+        line = (f"Run on {r.get('start', '?')[:10]} at commit `{r.get('commit', '?')[:10]}` on "
+                f"{r.get('machine', r.get('platform', '?'))} (profile `{r.get('profile')}`: "
+                f"{budget_text(self.P)}); its last pass took {took}, reusing the results "
+                f"of earlier passes from the cache.")
+        if r.get("note"):  # added by hand when publishing, e.g. where a cached pass ran
+            line += " " + r["note"]
+        for stamp in r.get("restamped", []):  # tools/restamp_reference.py
+            line += (f" Its computing code changed at commit `{stamp['commit'][:10]}`; "
+                     f"{stamp['configurations']} of its configurations retrained under the "
+                     f"new code on {stamp['date'][:10]} agreed with it ({stamp['compared']}), "
+                     f"so the run stands for that code.")
+        if self.stale:
+            modules = ", ".join(m.split(".")[-1] for m in compute_modules(self.name))
+            line += (" **Warning:** the code that computes results (hlcore's "
+                     f"{modules}) has changed since this run; its tables "
+                     "are re-judged by the current checks, but a re-run could give other "
+                     "numbers.")
+        return line
+
+
+def compute_modules(name: str) -> list[str]:
+    """The hlcore modules whose code makes page `name`'s results: its `computes` modules and
+    every module they import."""
+    return imported_closure(*PAGES[name].computes)
+
+
+def compute_hash(name: str) -> str:
+    """The hash of that code (store.code_hash): recorded in each run.json, and compared with
+    a committed reference run's to say whether it is stale."""
+    return code_hash(*PAGES[name].computes)
+
+
+def glue_budget(name: str, P: dict) -> None:
+    """The run's profile and budget, for the answer box that opens the page."""
+    plots.glue(f"{name}.run_budget", f"profile {P['profile']}: {budget_text(P)}")
+    plots.PROFILE = P["profile"]  # a smoke run's figures say so in their titles
+
+
+def budget_text(P: dict) -> str:
+    def count(n, what):
+        return f"{n} {what}{'s' if n != 1 else ''}"
+
+    grid = None
+    if "lrs" in P:
+        own = P.get("layerwise_lrs")  # hierarchy: layer-wise training has a grid of its own
+        grid = (count(len(P["lrs"]), "learning rate")
+                + (f" (layer-wise {len(own)})" if own and list(own) != list(P["lrs"]) else "")
+                + " x " + count(len(P.get("weight_decays", [0])), "weight decay"))
+    parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
+             count(P["seeds"], "seed") if "seeds" in P else None, grid]
+    return ", ".join(p for p in parts if p)
+
+
+def reference(name: str, root: Path | None = None) -> ReferenceRun | None:
+    """The committed reference run of page `name`, or None."""
+    folder = (root or REFERENCE_DIR) / name
+    if not (folder / "run.json").exists():
+        return None
+    return ReferenceRun(name, folder, json.loads((folder / "run.json").read_text()))
+
+
+def reference_digest(name: str, root: Path | None = None) -> str | None:
+    """A hash of the committed reference files of `name` (part of the page's run key, so a new
+    reference run re-builds the page)."""
+    from ..store import digest
+
+    folder = (root or REFERENCE_DIR) / name
+    if not folder.is_dir():
+        return None
+    return digest({p.name: p.read_text() for p in sorted(folder.iterdir()) if p.is_file()})
+
+
+def show_reference(name: str, out_dir) -> claims.Verdict | None:
+    """The page's section "At the paper's budget": the committed run's provenance, its figure
+    drawn by the page's own code, and its verdict decided now by the current checks (saved as
+    reference_verdict.json beside the page's verdict.json, for the report)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+
+    ref = reference(name)
+    if ref is None:
+        plots.glue(f"{name}.reference", "no reference run committed yet")
+        display(Markdown(f"No reference run of this page is committed yet. It runs with "
+                         f"`hl run {name} --profile reference` (`hl plan {name} --profile "
+                         f"reference` gives its cost), and its CSVs and run.json go to "
+                         f"`results/reference/{name}/`."))
+        return None
+    if name not in PAGES:
+        plots.glue(f"{name}.reference", "a run is committed, but this page cannot redraw it yet")
+        display(Markdown(f"A reference run is committed in `results/reference/{name}/` "
+                         f"({ref.provenance()}), but this page has no code to redraw and judge "
+                         f"it yet."))
+        return None
+    page = PAGES[name]
+    T = ref.tables
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    key = page.key(T, ref.P)
+    verdict = page.verdict(T, ref.P) if page.verdict is not None else None
+    run = {k: ref.run.get(k) for k in ("start", "commit", "duration_seconds", "machine",
+                                      "profile")}
+    # other claims the page decides (separation: networks), each with its key number
+    more = {claim: (fn(T, ref.P), more_key(T, ref.P))
+            for claim, (fn, more_key) in page.more.items()}
+    for claim, (v, k) in more.items():
+        (Path(out_dir) / f"reference_verdict-{claim}.json").write_text(
+            json.dumps({**v.to_dict(), "key": k, "run": run}, indent=2))
+    if verdict is not None:
+        d = verdict.to_dict()
+        d["key"] = key
+        d["run"] = run
+        (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
+        notes = "".join(f"\n\n*Note:* {n}" for n in verdict.notes)
+        display(Markdown(f"**Verdict at the paper's budget: {verdict.verdict}** "
+                         f"({verdict.detail()}). {key}.{notes}\n\n{ref.provenance()}"))
+        plots.glue(f"{name}.reference", f"{verdict.summary()} ({key}; {budget_text(ref.P)})")
+    else:
+        display(Markdown(f"**At the paper's budget:** {key}.\n\n{ref.provenance()}"))
+        plots.glue(f"{name}.reference", f"{key} ({budget_text(ref.P)})")
+    page.figure(T, ref.P, title=f"reference run: {budget_text(ref.P)}")
+    plt.show()
+    if verdict is not None:
+        display(report.present_table(verdict))
+    for claim, (v, k) in more.items():
+        display(Markdown(f"**{claim.capitalize()} at the paper's budget: {v.summary()}.** "
+                         f"{k}."))
+        display(report.present_table(v))
+    if page.table is not None:
+        display(page.table(T, ref.P))
+    return verdict
+
+
+def _discover() -> None:
+    """Import every page module of this package (each registers itself)."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+_discover()

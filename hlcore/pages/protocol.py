@@ -1,0 +1,155 @@
+"""The protocol page: Readings of the paper's training protocol, one at a time, against the paper's numbers.
+
+Its parameters and profiles, its cost for `hl plan`, its claim checks, and its verdicts, figure and
+key number as functions of the tables it saves (a fresh run's or a committed reference run's).
+"""
+from __future__ import annotations
+
+
+import pandas as pd
+
+from .. import plots, profiles
+from ..profiles import (NotebookSpec, Param, QUICK_LRS, QUICK_WDS, REF_LRS, REF_WDS, _ALPHA, _BETA, _LEARNERS, _PAIR_TARGET, _SHAPE, _TRAIN)
+from ..train import paper_grid
+from ..protocol import READINGS
+from ..plan import Task, sweep_cost
+from . import Page, register
+
+PROTOCOL = NotebookSpec(
+    name="protocol",
+    description="Why are our networks worse than the paper's at N = 1000? Readings of the "
+                "training protocol, one at a time (parity-v2, m = 200, the paper's 800 epochs)",
+    params=(
+        _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
+        Param("N", "int", "training-set size", min=1),
+        Param("m_values", "list[int]", "network widths", min=1),
+        _LEARNERS,
+        Param("readings", "list[str]", "protocol readings tried (see hlcore.protocol)",
+              choices=tuple(READINGS)),
+        *_TRAIN,
+    ),
+    profiles={
+        "smoke": dict(target="parity-v2", alpha=0.3, N=100, m_values=[16], learners=["3resnet"],
+                      readings=list(READINGS), epochs=2, lrs=[0.1], weight_decays=[0.0],
+                      seeds=1, n_val=100, n_test=200, device="cpu"),
+        "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[200],
+                      learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
+                      epochs=800, lrs=QUICK_LRS, weight_decays=QUICK_WDS, seeds=1, n_val=1000,
+                      n_test=2000, device="auto"),
+        # width's reference grid at m = 100 and 200 (its trainings with decay on W0 + W are
+        # the same, shared through the cache); m = 500 would add about 2 h per decay reading
+        # on 2 cores, 3layer's m x m layer taking three quarters of it
+        "reference": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200],
+                          learners=["3resnet", "3layer", "2layer"],
+                          readings=["ours", "decay on W0 + W", "early stopping",
+                                    "decay on W0 + W, early stopping"],
+                          epochs=800, lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000,
+                          n_test=2000, device="auto"),
+        "paper": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500],
+                      learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
+                      epochs=800, lrs=paper_grid(0, 3), weight_decays=[0.0, 1e-5, 1e-4, 1e-3],
+                      seeds=3, n_val=2000, n_test=5000, device="auto"),
+    },
+)
+
+
+
+
+
+
+def protocol_comparison(T: dict, P: dict) -> pd.DataFrame:
+    from .. import protocol
+
+    return protocol.compare(T["protocol"], plots.load_reference("v2_fig2a_width_sweep"))
+
+
+def protocol_readable(comparison: pd.DataFrame) -> pd.DataFrame:
+    """`protocol.compare`'s table as a reader reads it (the study runs at one N, which it leaves out):
+    each selection rule in one column (mean and spread over seeds, and the mean over the
+    paper's value), the number of diverged configurations out of all (configurations x
+    seeds)."""
+    c = comparison
+
+    def rule(mean, sd, ratio):
+        return [plots._cell(a) + ("" if pd.isna(a) or pd.isna(b) else f" ± {b:.2g}")
+                + ("" if pd.isna(r) else f" ({r:.2f}x)")
+                for a, b, r in zip(c[mean], c[sd], c[ratio])]
+
+    return pd.DataFrame({
+        "reading": c["reading"], "learner": c["learner"], "m": c["m"],
+        "diverged": [f"{d} of {n * s}" for d, n, s in
+                     zip(c["diverged"], c["configs_per_seed"], c["seeds"])],
+        "chosen on validation (x paper)": rule("test_error_val_rule", "test_error_val_rule_sd",
+                                               "val_rule_over_paper"),
+        "paper's rule (x paper)": rule("test_error_paper_rule", "test_error_paper_rule_sd",
+                                       "paper_rule_over_paper"),
+        "paper": c["paper"], "recovers": c["recovers"]})
+
+
+def _readable_comparison(T: dict, P: dict) -> pd.DataFrame:
+    return protocol_readable(protocol_comparison(T, P))
+
+
+def protocol_figure(T: dict, P: dict, title: str = ""):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    comparison = protocol_comparison(T, P)
+    threshold = profiles.page_target(P).threshold
+    learners = list(dict.fromkeys(comparison["learner"]))
+    widths = sorted(comparison["m"].unique())
+    fig, axes = plt.subplots(len(widths), len(learners), figsize=(4.6 * len(learners),
+                             3.9 * len(widths) + 0.8), squeeze=False, sharey=True)
+    for (row, m), (col, learner) in ((r, c) for r in enumerate(widths)
+                                     for c in enumerate(learners)):
+        ax = axes[row][col]
+        g = comparison[(comparison["learner"] == learner)
+                       & (comparison["m"] == m)].reset_index(drop=True)
+        colour = plots.style(learner)["color"]
+        x = np.arange(len(g))
+        ax.errorbar(x, g["test_error_val_rule"], yerr=g["test_error_val_rule_sd"].fillna(0),
+                    fmt="o", color=colour, capsize=3, label="chosen on validation (ours)")
+        ax.plot(x, g["test_error_paper_rule"], "o", markerfacecolor="none",
+                markeredgecolor=colour, markersize=9, label="chosen on test (paper's rule)")
+        ax.axhline(g["paper"].iloc[0], color=colour, linestyle="--", linewidth=1,
+                   label="paper v2")
+        for i, r in g.iterrows():  # a reading with nothing to show says why
+            if np.isnan(r["test_error_paper_rule"]):
+                ax.text(i, g["paper"].iloc[0], f"all {r['diverged']} diverged", rotation=90,
+                        ha="center", va="bottom", fontsize=8, color="#555555")
+        ax.axhline(threshold, label=r"$k\alpha^2$", **plots.THRESHOLD_STYLE)
+        ax.set_xticks(x, g["reading"], rotation=35, ha="right", fontsize=8.5)
+        ax.set_xlim(-0.5, len(g) - 0.5)
+        ax.set_yscale("log")
+        ax.set_title(f"{learner}, m = {m}")
+        ax.set_ylabel("test error" if col == 0 else "")
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    fig.suptitle(title or f"{P['target']}, N={P['N']}, {P['epochs']} epochs, "
+                          f"{P['seeds']} seed(s)")
+    fig.tight_layout()
+    return fig
+
+
+def protocol_key(T: dict, P: dict) -> str:
+    from .. import protocol
+
+    c = protocol_comparison(T, P)
+    found = protocol.recovering_readings(c)
+    val = protocol.recovering_readings(c, "recovers_val_rule")
+    adopted = protocol.shortfall(c)
+    return (f"readings that recover the paper's values for every network and width: under the "
+            f"paper's rule {', '.join(found) or 'none'}; chosen on validation "
+            f"{', '.join(val) or 'none'}" + (f". Under {adopted}" if adopted else ""))
+
+
+def tasks(P: dict) -> list[Task]:
+    """Every training and kernel fit of a run with parameters P, for `hl plan`."""
+    t = profiles.page_target(P)
+    from ..protocol import READINGS
+
+    trainings = {READINGS[r][0] for r in P["readings"]}  # early stopping is a view
+    return [task for _ in trainings
+            for task in sweep_cost(P, t, P["learners"], [], [P["N"]], P["m_values"], P["seeds"])]
+
+
+PAGE = register(Page(name="protocol", spec=PROTOCOL, computes=("protocol",), figure=protocol_figure, key=protocol_key, tasks=tasks, order=70, claims={}, table=_readable_comparison))
