@@ -118,8 +118,10 @@ def run_key(name: str, params: dict) -> str:
     versions and the page's committed reference run (which the page shows beside its own)."""
     from .pages import get, reference_digest
 
+    page = get(name)
     return digest({"code": code_cells(name), "params": params,
-                   "hlcore": code_hash(*notebook_imports(name), get(name).module),
+                   "hlcore": code_hash(*notebook_imports(name), page.module),
+                   "page": digest(page.source().decode()),
                    "versions": package_versions(), "reference": reference_digest(name)})[:20]
 
 
@@ -456,8 +458,8 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Pat
                 placeholders.append(name)
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
-    for item in ("_config.yml", "_toc.yml"):
-        shutil.copy2(REPO_ROOT / item, stage / item)
+    shutil.copy2(REPO_ROOT / "_config.yml", stage / "_config.yml")
+    (stage / "_toc.yml").write_text(book_toc())
     shutil.copytree(REPO_ROOT / "book", stage / "book")
     (stage / "notebooks").mkdir()
     import nbformat
@@ -471,6 +473,20 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Pat
             nbformat.write(book_page(name, nbformat.read(page, as_version=4), folder), page)
     write_report(stage / "book" / "report.md", runs, intro=stage / "book" / "intro.md")
     return stage, placeholders
+
+
+def book_toc() -> str:
+    """The book's table of contents: _toc.yml with its "Figures" part listing every page of
+    the registry, in book order (so a new page is built without editing the file; a test
+    keeps the committed _toc.yml equal to this)."""
+    import yaml
+
+    from .pages import PAGES
+
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
+    (part,) = [p for p in toc["parts"] if p.get("caption") == "Figures"]
+    part["chapters"] = [{"file": f"notebooks/{name}"} for name in PAGES]
+    return yaml.safe_dump(toc, sort_keys=False)
 
 
 def book_page(name: str, executed, folder: Path):

@@ -384,3 +384,12 @@ def test_run_json_records_the_code_the_run_started_from(cache, tmp_path, monkeyp
     assert run["compute_hash"] == compute_hash("protocol")
     assert "hlcore.protocol" in run["compute_modules"] and "hlcore.plots" not in run["compute_modules"]
     assert run["hlcore_source_hash"] == source_hash()
+
+
+def test_the_committed_toc_lists_the_registrys_pages_in_book_order():
+    """`hl book` writes the Figures part from the registry; the committed _toc.yml (for a reader
+    who runs jupyter-book by hand) must say the same."""
+    import yaml
+
+    assert yaml.safe_load(pipeline.book_toc()) == yaml.safe_load(
+        (pipeline.REPO_ROOT / "_toc.yml").read_text())

@@ -13,6 +13,7 @@ contents, its report and scorecard all read `PAGES`.
 from __future__ import annotations
 
 import json
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
@@ -70,6 +71,13 @@ class Page:
     def module(self) -> str:
         """The module that defines the page (its run key hashes it with what it imports)."""
         return self.figure.__module__
+
+    def source(self) -> bytes:
+        """The source of that module (a page outside the package has no place in
+        store.code_hash's closure: its run key hashes this)."""
+        import sys
+
+        return Path(sys.modules[self.module].__file__).read_bytes()
 
 
 PAGES: dict[str, Page] = {}
@@ -275,12 +283,26 @@ def show_reference(name: str, out_dir) -> claims.Verdict | None:
 
 
 def _discover() -> None:
-    """Import every page module of this package (each registers itself)."""
+    """Import every page module of this package (each registers itself), then every `*.py` in
+    the folders of $HL_PAGE_PATH (os.pathsep-separated): a page of your own, kept outside the
+    package, with its notebook beside it (`Page(notebook=...)`); the notebook's kernel inherits
+    the variable, so it finds the page too."""
     import importlib
-    import pkgutil
+    import importlib.util
+    import os
+    import sys
 
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
+    for folder in filter(None, os.environ.get("HL_PAGE_PATH", "").split(os.pathsep)):
+        for path in sorted(Path(folder).glob("*.py")):
+            name = f"hlcore_page_{path.stem.replace('-', '_')}"
+            if name in sys.modules:
+                continue
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
 
 
 _discover()
