@@ -120,7 +120,7 @@ def run_key(name: str, params: dict) -> str:
 
     page = get(name)
     return digest({"code": code_cells(name), "params": params,
-                   "hlcore": code_hash(*notebook_imports(name), page.module),
+                   "hlcore": code_hash(*notebook_imports(name), page.module_name),
                    "page": digest(page.source().decode()),
                    "versions": package_versions(), "reference": reference_digest(name)})[:20]
 

@@ -78,7 +78,7 @@ def test_every_page_redraws_and_judges_its_own_saved_tables(name, tmp_path, monk
 
 def test_show_reference_judges_the_tables_and_saves_the_verdict_with_its_key(
         fake_reference, tmp_path):
-    v = pages.show_reference("width", tmp_path / "page")
+    v = pages.reference_section("width", tmp_path / "page")
     saved = json.loads((tmp_path / "page" / "reference_verdict.json").read_text())
     assert saved["verdict"] == v.verdict and saved["key"].startswith("3resnet at m = ")
     assert saved["run"]["commit"] == "0" * 40

@@ -68,16 +68,22 @@ class Page:
             self.notebook = REPO_ROOT / "notebooks" / f"{self.name}.ipynb"
 
     @property
-    def module(self) -> str:
+    def module_name(self) -> str:
         """The module that defines the page (its run key hashes it with what it imports)."""
         return self.figure.__module__
+
+    @property
+    def module(self):
+        """That module: the page's functions beyond the registered ones (its notebook calls
+        `page.module.run(P, out_dir)` and the like)."""
+        import sys
+
+        return sys.modules[self.module_name]
 
     def source(self) -> bytes:
         """The source of that module (a page outside the package has no place in
         store.code_hash's closure: its run key hashes this)."""
-        import sys
-
-        return Path(sys.modules[self.module].__file__).read_bytes()
+        return Path(self.module.__file__).read_bytes()
 
 
 PAGES: dict[str, Page] = {}
@@ -87,8 +93,9 @@ def register(page: Page) -> Page:
     """Add a page to the registry (in book order). A second page of the same name replaces
     the first only if it comes from the same module (a reload)."""
     old = PAGES.get(page.name)
-    if old is not None and old.module != page.module:
-        raise ValueError(f"two pages named {page.name!r}: {old.module} and {page.module}")
+    if old is not None and old.module_name != page.module_name:
+        raise ValueError(f"two pages named {page.name!r}: {old.module_name} and "
+                         f"{page.module_name}")
     PAGES[page.name] = page
     for name in sorted(PAGES, key=lambda n: PAGES[n].order):
         PAGES[name] = PAGES.pop(name)
@@ -109,6 +116,45 @@ def claim_pages() -> dict:
 def claim_figures() -> dict:
     """claim -> the paper's figure it checks (or what stands in for one), in report order."""
     return {claim: figure for page in PAGES.values() for claim, figure in page.claims.items()}
+
+
+def start(name: str, namespace: dict) -> tuple[dict, Page]:
+    """A notebook's first cell: its resolved parameters (from its parameters cell, see
+    profiles.from_notebook), the book's plot style, the budget line of the answer box, and the
+    parameters shown as a table. Returns (parameters, page)."""
+    from IPython.display import Markdown, display
+
+    P = profiles.from_notebook(name, namespace)
+    plots.setup()
+    glue_budget(name, P)
+    display(Markdown(f"**Parameters of this run** (profile `{P['profile']}`)"))
+    display(profiles.table(P))
+    return P, get(name)
+
+
+def show_verdict(verdict: claims.Verdict, out_dir, headline: bool = False) -> pd.DataFrame:
+    """A verdict on its page: the criterion (with the verdict first, for a claim whose verdict
+    the answer box does not give), the clause table (and verdict.json saved for the report),
+    then the numbers per seed."""
+    from IPython.display import Markdown, display
+
+    display(Markdown((f"**Verdict: {verdict.summary()}.** " if headline else "**Criterion.** ")
+                     + verdict.criterion))
+    display(report.present(verdict, out_dir))
+    return verdict.numbers.round(4)
+
+
+def save_chosen(name: str, fig, table: pd.DataFrame, x: str, cols, out_dir, **extra) -> None:
+    """Save a page's main figure with its tidy data: the configurations chosen on validation,
+    each beside the test error the paper's rule (best test error) would have reported."""
+    from ..sweep import chosen
+
+    data = chosen(table).merge(
+        chosen(table, "test")[["learner", x, "seed", "test_error"]].rename(
+            columns={"test_error": "test_error_paper_rule"}), on=["learner", x, "seed"])
+    data = data.assign(**extra)
+    plots.save_figure(fig, name, data[cols], out_dir)
+    plots.save_table(f"{name}_grid", table, out_dir)
 
 
 def _at_largest_N(table: pd.DataFrame) -> tuple[int, pd.Series]:
@@ -223,7 +269,13 @@ def reference_digest(name: str, root: Path | None = None) -> str | None:
     return digest({p.name: p.read_text() for p in sorted(folder.iterdir()) if p.is_file()})
 
 
-def show_reference(name: str, out_dir) -> claims.Verdict | None:
+def show_reference(name: str, out_dir) -> None:
+    """The page's section "At the paper's budget" (reference_section), with nothing returned
+    for the notebook to print."""
+    reference_section(name, out_dir)
+
+
+def reference_section(name: str, out_dir) -> claims.Verdict | None:
     """The page's section "At the paper's budget": the committed run's provenance, its figure
     drawn by the page's own code, and its verdict decided now by the current checks (saved as
     reference_verdict.json beside the page's verdict.json, for the report)."""

@@ -14,6 +14,7 @@ from ..claims import (Budget, Clause, Verdict, _fmt, _need, _verdict)
 from ..plan import Task
 from ..profiles import (NotebookSpec, Param)
 from ..train import paper_grid
+from ..targets import make_target
 from . import Page, register
 
 FROBENIUS = NotebookSpec(
@@ -218,6 +219,138 @@ def frobenius_key(T: dict, P: dict) -> str:
     return (f"hand-made norms {norms}; SGD's smallest norm at the easiest hand-made train error "
             + (f"{fits['frobenius_norm'].min():.0f}" if len(fits) else "not reached")
             + f"; SGD's best test error {models['test_error'].min():.2f} (paper 0.699)")
+
+
+HAND_COLUMNS = ["series", "learner", "d", "N", "m", "seed", "lr", "weight_decay", "epochs",
+                "frobenius_norm", "train_error", "test_error", "goal"]
+
+
+def hand_made(P: dict) -> pd.DataFrame:
+    """The hand-made small-norm networks (trained at d = 6 on the whole cube), embedded at the
+    search's dimension and width, with their train and test errors there."""
+    import numpy as np
+
+    from .. import frobenius as fb
+
+    target = make_target("parity6", d=P["d"])
+    x_test, y_test = target.sample(P["n_test"], seed=10**6)
+    x_train, y_train = target.sample(P["N"], seed=0)
+    hand = []
+    for h in fb.hand_made(epochs=P["hand_epochs"], device=P["device"]):
+        if not h["found"]:
+            continue
+        W = fb.embed(h["W"], P["d"], max(P["m_values"]) // 200 * 200 or 200)
+        hand.append({"series": "hand_made", "learner": "2layer-sign", "d": P["d"], "N": P["N"],
+                     "m": len(W), "seed": 0, "lr": h["lr"], "weight_decay": h["weight_decay"],
+                     "epochs": h["epoch"], "frobenius_norm": float(np.linalg.norm(W)),
+                     "train_error": fb.evaluate(W, x_train, y_train),
+                     "test_error": fb.evaluate(W, x_test, y_test), "goal": h["goal"]})
+    return pd.DataFrame(hand, columns=HAND_COLUMNS)
+
+
+def hand_table(hand: pd.DataFrame, P: dict) -> pd.DataFrame:
+    import numpy as np
+
+    return hand.assign(norm_over_sqrt_d=hand["frobenius_norm"] / np.sqrt(P["d"]))[
+        ["goal", "train_error", "test_error", "frobenius_norm", "norm_over_sqrt_d"]].round(4)
+
+
+def _search(P: dict, N: int, m: int):
+    from .. import frobenius as fb
+
+    return fb.sgd_search(P["d"], N, m, P["lrs"], P["weight_decays"], seeds=range(P["seeds"]),
+                         epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"],
+                         device=P["device"])
+
+
+def run(P: dict, out_dir, hand: pd.DataFrame) -> dict:
+    """SGD's search at every width; saves the figure, its data and the search's tables.
+    Returns the page's tables (and, under "_searches", the searches for run_beyond)."""
+    import matplotlib.pyplot as plt
+
+    searches = {m: _search(P, P["N"], m) for m in P["m_values"]}
+    models = pd.concat([s[0] for s in searches.values()], ignore_index=True)
+    history = pd.concat([s[1] for s in searches.values()], ignore_index=True)
+    T = {"frobenius_hand": hand, "frobenius_models": models, "frobenius_history": history}
+    fig = frobenius_figure(T, P)
+    data = pd.concat([hand, models], ignore_index=True)
+    plots.save_figure(fig, "frobenius", data[HAND_COLUMNS[:-1]], out_dir)
+    for part, t in (("hand", hand), ("models", models), ("history", history)):
+        plots.save_table(f"frobenius_{part}", t, out_dir)
+    plots.glue("frobenius.figure", fig, display=False)
+    key = frobenius_key(T, P)
+    plots.glue("frobenius.caption", key[0].upper() + key[1:] + ".")
+    plt.close(fig)
+    return {**T, "_searches": searches}
+
+
+def run_beyond(P: dict, out_dir, T: dict) -> pd.DataFrame:
+    """Beyond the paper: the search's choice at more N (one width), drawn and saved; glues the
+    numbers the prose quotes. Adds "frobenius_vs_N" to T and returns it."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    searches, hand, models = T.pop("_searches"), T["frobenius_hand"], T["frobenius_models"]
+    beyond = []
+    for N in P["N_values"]:  # the main search at (N, beyond_m) is reused
+        ms = (searches[P["beyond_m"]] if N == P["N"] and P["beyond_m"] in searches
+              else _search(P, N, P["beyond_m"]))[0]
+        b = ms.loc[ms["val_error"].idxmin()]
+        beyond.append({"learner": "2layer-sign", "N": N, "m": P["beyond_m"], "d": P["d"],
+                       "test_error": b.test_error, "train_error": b.train_error,
+                       "frobenius_norm": b.frobenius_norm, "lr": b.lr,
+                       "weight_decay": b.weight_decay, "seed": int(b.seed)})
+    T["frobenius_vs_N"] = beyond = pd.DataFrame(beyond)
+    fig = beyond_figure(beyond, P)
+    plots.save_figure(fig, "frobenius_vs_N", beyond, out_dir)
+    plt.show()
+    best = models.loc[models["val_error"].idxmin()]  # chosen on validation
+    plots.glue("frobenius.hand_norms", ", ".join(f"{v:.1f}" for v in
+               hand["frobenius_norm"] / np.sqrt(P["d"])) if len(hand) else "none")
+    plots.glue("frobenius.hand_best_err",
+               float(hand["test_error"].max()) if len(hand) else float("nan"))
+    plots.glue("frobenius.sgd_best", float(best.test_error))
+    plots.glue("frobenius.sgd_best_norm", float(best.frobenius_norm))
+    plots.glue("frobenius.beyond", "; ".join(f"N = {r.N}: {r.test_error:.3f}"
+                                             for r in beyond.itertuples()))
+    return beyond
+
+
+def beyond_figure(beyond: pd.DataFrame, P: dict):
+    """Beyond the paper: the grid's choice at each N, its test error and its norm."""
+    import matplotlib.pyplot as plt
+
+    fig, ax1 = plt.subplots(figsize=(7, 4))
+    ax1.plot(beyond["N"], beyond["test_error"], "-o", color="#e08214",
+             label="test error of SGD's choice (on validation)")
+    ax1.set_xscale("log")
+    ax1.set_xlabel("training samples N")
+    ax1.set_ylabel("test error")
+    ax2 = ax1.twinx()
+    ax2.plot(beyond["N"], beyond["frobenius_norm"], "--s", color="#555555",
+             label="its Frobenius norm")
+    ax2.set_ylabel("Frobenius norm")
+    lines = ax1.get_lines() + ax2.get_lines()  # one legend for both axes, below the plot
+    ax1.legend(lines, [ln.get_label() for ln in lines], loc="upper center", fontsize=8,
+               bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    ax1.set_title(f"parity6, d={P['d']}, m={P['beyond_m']}: the grid's choice at each N")
+    return fig
+
+
+def panel_b(P: dict):
+    """The paper's heavier panel (b), d = 100 and N = 50000, in the paper profile only."""
+    from IPython.display import Markdown, display
+
+    from .. import frobenius as fb
+
+    if P["panel_b"]:
+        big, _ = fb.sgd_search(100, 50000, min(P["m_values"][-1], 50000), P["lrs"],
+                               P["weight_decays"], epochs=P["epochs"], n_val=P["n_val"],
+                               n_test=P["n_test"], device=P["device"])
+        display(big.sort_values("test_error").head())
+    else:
+        display(Markdown("**Panel (b)** of the paper (d = 100, N = 50000) runs in the `paper` "
+                         "profile only (`-p panel_b true`); it is absent from this run."))
 
 
 def tasks(P: dict) -> list[Task]:

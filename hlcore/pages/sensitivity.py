@@ -228,6 +228,92 @@ def alpha_exponent(grid: pd.DataFrame, beta: float = 1.0) -> dict:
     return {**loglog(g["alpha"], g["test_error"]), "why": ""}
 
 
+def _common(P: dict) -> dict:
+    return dict(seeds=P["seeds"], epochs=P["epochs"], lrs=P["lrs"], n_val=P["n_val"],
+                weight_decays=P["weight_decays"], n_test=P["n_test"], device=P["device"],
+                ridges=[1e-3], decay=P["decay"], early_stopping=P["early_stopping"])
+
+
+def run(P: dict, out_dir) -> dict:
+    """Panel (a): 3resnet at every beta and width (cached); saves the figure, its data and the
+    whole grid, and glues them. Returns {"sensitivity_grid": ...}."""
+    import matplotlib.pyplot as plt
+
+    from .. import sweep as sw
+
+    panel_a = pd.concat([
+        sw.sweep(profiles.page_target(P, "parity-v2", beta=beta), learners=["3resnet"],
+                 N_values=[P["N"]], m=P["m_values"], extra_columns={"series": f"beta={beta:g}"},
+                 **_common(P))
+        for beta in P["betas"]], ignore_index=True)
+    print(sw.cache_report(panel_a))
+    T = {"sensitivity_grid": panel_a}
+    fig = sensitivity_figure(T, P)
+    cols = ["learner", "beta", "alpha", "m", "N", "seed", "test_error", "val_error",
+            "train_error", "lr", "weight_decay", "epochs", "target", "k"]
+    plots.save_figure(fig, "sensitivity_beta", sw.chosen(panel_a)[cols], out_dir)
+    plots.save_table("sensitivity_grid", panel_a, out_dir)
+    plots.glue("sensitivity.figure", fig, display=False)
+    plots.glue("sensitivity.caption", sensitivity_key(T, P) + ".")
+    plt.close(fig)
+    return T
+
+
+def run_map(P: dict, out_dir) -> pd.DataFrame:
+    """Panel (b), beyond the paper: 3resnet on parity-v3 at every (alpha, beta) of the map,
+    one seed; saves and draws the map, glues its counts and Theorem 1's alpha exponent read
+    at finite N [ours]. Returns the map's table (one row per cell)."""
+    import matplotlib.pyplot as plt
+
+    from .. import sweep as sw
+
+    rows = []
+    for a in P["map_alphas"]:
+        for b in P["map_betas"]:
+            t = make_target("parity-v3", alpha=a, beta=b)
+            r = sw.chosen(sw.sweep(t, learners=["3resnet"], N_values=[P["map_N"]], m=P["map_m"],
+                                   **{**_common(P), "seeds": 1, "epochs": P["map_epochs"]})).iloc[0]
+            rows.append({"learner": "3resnet", "alpha": a, "beta": b, "N": P["map_N"],
+                         "m": P["map_m"], "seed": int(r.seed), "test_error": r.test_error,
+                         "threshold": t.threshold,
+                         "fraction_learned": 1 - r.test_error / t.threshold})
+    grid = pd.DataFrame(rows)
+    fig = map_figure(grid, P)
+    plots.save_figure(fig, "sensitivity_map", grid, out_dir)
+    plt.show()
+    grid["learned"] = grid["fraction_learned"] > 0.5  # [ours]: most of alpha G(F)
+    fit = alpha_exponent(grid)  # Theorem 1's alpha^4, read at finite N [ours]
+    plots.glue("sensitivity.alpha_exponent", fit["why"] or
+               f"{fit['slope']:.2f} +- {fit['stderr']:.2f} ({fit['points']} cells)")
+    grid["paper_says_learnable"] = grid["beta"] >= grid["alpha"]
+    cells = grid.groupby("paper_says_learnable")["learned"].agg(["sum", "count"])
+    for flag, name in ((True, "learnable"), (False, "unlearnable")):
+        n = cells.loc[flag] if flag in cells.index else pd.Series({"sum": 0, "count": 0})
+        plots.glue(f"sensitivity.map_{name}", f"{int(n['sum'])} of {int(n['count'])}")
+    return grid
+
+
+def map_figure(grid: pd.DataFrame, P: dict):
+    """The map: the fraction of alpha G(F) learned in each (alpha, beta) cell."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    M = grid.pivot(index="alpha", columns="beta", values="fraction_learned")
+    fig, ax = plt.subplots(figsize=(6.2, 4.4))
+    low = min(-0.5, float(np.floor(M.min().min() * 2) / 2))  # the bar reaches the lowest cell
+    plots.heatmap(M, ax, vmin=low, vmax=1, label="1 - test error / (k alpha^2)")
+    diag = [(list(M.columns).index(x) + 0.5, list(M.index).index(x) + 0.5)
+            for x in M.index if x in M.columns]
+    if len(diag) > 1:
+        ax.plot(*zip(*diag), "k--", linewidth=1, label="alpha = beta")
+        ax.legend(loc="upper left", fontsize=8)
+    ax.set_xlabel("beta (weight of F)")
+    ax.set_ylabel("alpha (weight of G(F))")
+    ax.set_title(f"1 - error / (k alpha^2): 1 all of alpha G(F) learned, 0 none, below 0 worse "
+                 f"than F alone\nparity-v3, N={P['map_N']}, m={P['map_m']}", fontsize=9)
+    return fig
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     v2, v3 = profiles.page_target(P, "parity-v2"), make_target("parity-v3")

@@ -244,6 +244,69 @@ def separation_key(T: dict, P: dict) -> str:
             f"{profiles.page_target(P).threshold:.2f})") if len(kern) else f"at N = {N}"
 
 
+def run(P: dict, out_dir) -> dict:
+    """Train every network and fit every kernel at every N (cached), save the figure, its data
+    and the whole grid, and glue them. Returns {"separation_grid": ...}."""
+    import matplotlib.pyplot as plt
+
+    from .. import sweep as sw
+    from . import save_chosen
+
+    target = profiles.page_target(P)
+    table = sw.sweep(target, learners=P["learners"], kernels=P["kernels"], N_values=P["N_values"],
+                     m=P["m"], seeds=P["seeds"], epochs=P["epochs"], lrs=P["lrs"],
+                     weight_decays=P["weight_decays"], n_val=P["n_val"], n_test=P["n_test"],
+                     ridges=P["ridges"], device=P["device"], kernel_N_max=P["kernel_N_max"],
+                     decay=P["decay"], early_stopping=P["early_stopping"])
+    print(sw.cache_report(table))
+    T = {"separation_grid": table}
+    fig = separation_figure(T, P)
+    cols = ["learner", "N", "seed", "m", "fit", "test_error", "test_error_paper_rule",
+            "val_error", "train_error", "lr", "weight_decay", "ridge", "target", "d", "k",
+            "alpha", "beta"]
+    save_chosen("separation", fig, table, "N", cols, out_dir)
+    plots.glue("separation.figure", fig, display=False)
+    summary = sw.summarize(table, "N")
+    top = summary[summary["N"] == summary["N"].max()].set_index("learner")["test_error_mean"]
+    plots.glue("separation.caption", f"At N = {int(summary['N'].max())}: " + ", ".join(
+        f"{k} {v:.2f}" for k, v in top.sort_values().items())
+        + f" (k alpha^2 = {target.threshold:.2f}).")
+    plt.close(fig)
+    return T
+
+
+def first_below_table(T: dict, P: dict) -> pd.DataFrame:
+    """Per learner: the smallest N whose mean error is below k alpha^2, the largest N tried and
+    the error there, and how much the paper's rule (best test error) lowers the error; the
+    numbers the page's prose quotes are glued."""
+    from .. import sweep as sw
+
+    table, threshold = T["separation_grid"], profiles.page_target(P).threshold
+    summary = sw.summarize(table, "N")
+    first = sw.first_below(summary, threshold)
+    last = summary.sort_values("N").groupby("learner", sort=False).last()
+    report = pd.DataFrame({
+        "smallest N below k*alpha^2": {k: ("never in range" if v is None else int(v))
+                                       for k, v in first.items()},
+        "largest N tried": last["N"].astype(int),
+        "test error there": last["test_error_mean"].round(3),
+    })
+    paper = sw.summarize(table, "N", rule="test")
+    flatter = (summary.set_index(["learner", "N"])["test_error_mean"]
+               - paper.set_index(["learner", "N"])["test_error_mean"]).groupby("learner").mean()
+    report["paper's rule lowers the error by (mean over N)"] = flatter.round(4)
+    plots.glue("separation.report", report, display=False)
+    largest = last["test_error_mean"]
+    resnet = "3resnet" if "3resnet" in largest.index else largest.index[0]
+    plots.glue("separation.resnet_err", float(largest[resnet]))
+    plots.glue("separation.N_max", int(summary["N"].max()))
+    plots.glue("separation.threshold", float(threshold))
+    plots.glue("separation.first_below", "; ".join(
+        f"{k}: {'never in range' if v is None else f'N = {int(v)}'}" for k, v in first.items()
+        if "(" not in k))
+    return report
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     t = profiles.page_target(P)

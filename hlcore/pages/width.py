@@ -167,6 +167,52 @@ def width_key(T: dict, P: dict, m: int = 200) -> str:
     return f"3resnet at m = {m}: {ours:.3f} (paper {theirs})"
 
 
+def run(P: dict, out_dir) -> dict:
+    """Train and fit every learner at every width (cached), save the figure, its data and the
+    whole grid, and glue the figure and its caption. Returns the tables {"width_grid": ...}."""
+    import matplotlib.pyplot as plt
+
+    from .. import sweep as sw
+    from . import save_chosen
+
+    target = profiles.page_target(P)
+    table = sw.sweep(target, learners=P["learners"], kernels=P["kernels"], N_values=[P["N"]],
+                     m=P["m_values"], seeds=P["seeds"], epochs=P["epochs"], lrs=P["lrs"],
+                     weight_decays=P["weight_decays"], n_val=P["n_val"], n_test=P["n_test"],
+                     ridges=P["ridges"], device=P["device"], decay=P["decay"],
+                     early_stopping=P["early_stopping"])
+    print(sw.cache_report(table))
+    T = {"width_grid": table}
+    fig = width_figure(T, P)
+    save_chosen("width", fig, table, "m", FIGURE_COLUMNS, out_dir, epochs_used=P["epochs"],
+                grid_size=len(P["lrs"]) * len(P["weight_decays"]))
+    plots.glue("width.figure", fig, display=False)
+    plots.glue("width.caption", width_key(T, P) + "; the red line is k alpha^2 = "
+               f"{target.threshold:.2f}.")
+    plt.close(fig)
+    return T
+
+
+#: The figure's tidy data: the chosen configurations (epochs_used: the networks' epochs;
+#: kernels are solved exactly).
+FIGURE_COLUMNS = ["learner", "m", "seed", "N", "fit", "test_error", "test_error_paper_rule",
+                  "val_error", "train_error", "lr", "weight_decay", "ridge", "epochs_used",
+                  "grid_size", "target", "d", "k", "alpha", "beta"]
+
+
+def beside_paper(T: dict, P: dict) -> pd.DataFrame:
+    """Our mean test error beside the paper's, learner by learner, at the widths both have."""
+    from .. import sweep as sw
+
+    ours = sw.summarize(T["width_grid"], "m").pivot(index="learner", columns="m",
+                                                     values="test_error_mean")
+    theirs = plots.load_reference("v2_fig2a_width_sweep").pivot(index="learner", columns="m",
+                                                                 values="test_error")
+    common = [m for m in ours.columns if m in theirs.columns]
+    return pd.concat({"this book": ours[common], "paper v2": theirs.reindex(ours.index)[common]},
+                     axis=1).swaplevel(axis=1).sort_index(axis=1, level=0).round(3)
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     t = profiles.page_target(P)
