@@ -28,6 +28,8 @@ def test_notebook_sources_carry_no_outputs_and_match_their_specs():
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, name
+                if "parameters" not in cell.metadata.get("tags", []):  # thin: code in hlcore
+                    assert len(cell.source.splitlines()) <= 15, (name, cell.source[:80])
             if "parameters" in cell.metadata.get("tags", []):  # typed quick defaults
                 assert cell.source == profiles.parameters_source(name), (
                     f"{name}: its parameters cell differs from the specs; paste "

@@ -6,7 +6,7 @@ import shutil
 import matplotlib
 import pytest
 
-from hlcore import claims, pages, report, pipeline, profiles
+from hlcore import claims, pages, pipeline, profiles
 from hlcore.cli import main as hl
 
 matplotlib.use("Agg")

@@ -150,6 +150,127 @@ def hierarchy_key(T: dict, P: dict) -> str:
     return f"at N = {N}: " + ", ".join(f"{k} {v:.3g}" for k, v in top.items())
 
 
+def run_dynamics(P: dict, out_dir) -> dict:
+    """3resnet's blocks epoch by epoch, with the paper's learning-rate drop and without (each
+    seed cached); draws and saves the figure. Returns {"hierarchy_dynamics": both runs}."""
+    import matplotlib.pyplot as plt
+
+    from .. import hierarchy as hi
+    from ..store import ResultStore
+
+    target = profiles.page_target(P)
+    kw = dict(N=P["N"], m=P["m"], lr=P["lr"], weight_decay=P["weight_decay"],
+              seeds=range(P["seeds"]), epochs=P["epochs"], n_test=P["n_test"],
+              device=P["device"], store=ResultStore())
+    dyn = hi.dynamics(target, **kw)  # the paper's protocol: learning rate / 10 at half
+    flat = hi.dynamics(target, lr_drop=False, **kw)  # control: the same runs without the drop
+    T = {"hierarchy_dynamics": pd.concat([dyn, flat], ignore_index=True)}
+    fig = dynamics_figure(T, P)
+    plots.save_figure(fig, "hierarchy_dynamics", T["hierarchy_dynamics"], out_dir)
+    plt.show()
+    return T
+
+
+def dynamics_figure(T: dict, P: dict):
+    """Held-out errors of the whole network and of each block against its part of the target,
+    and the share of each part each block carries, epoch by epoch (mean and range over
+    seeds, with the learning-rate drop)."""
+    import matplotlib.pyplot as plt
+
+    table = T["hierarchy_dynamics"]
+    dyn = table[table["lr_drop"].astype(bool)]
+    agg = dyn.drop(columns=["learner"]).groupby("epoch").agg(["mean", "min", "max"])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for col, colour, label, style in [("test_error", "#222222", "total test error", "-"),
+                                      ("F_error", "#1f5fbf", "lower block vs beta F", "--"),
+                                      ("G_error", "#e08214", "residual branch vs alpha G(F)",
+                                       ":")]:
+        # dashes and dots keep a line visible where it runs under another
+        ax1.plot(agg.index, agg[col]["mean"], color=colour, label=label, linestyle=style,
+                 linewidth=2.0 if style != "-" else 1.5, zorder=3 if style != "-" else 2)
+        ax1.fill_between(agg.index, agg[col]["min"], agg[col]["max"], color=colour, alpha=0.15)
+    ax1.axhline(profiles.page_target(P).threshold, label=r"$k\alpha^2$",
+                **plots.THRESHOLD_STYLE)
+    ax1.set_yscale("log")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("mean squared error (held out)")
+    ax1.legend(fontsize=8)
+    for col, colour, label in [("F_captured", "#1f5fbf", "share of beta F in the lower block"),
+                               ("G_captured", "#e08214", "share of alpha G(F) in the branch")]:
+        ax2.plot(agg.index, agg[col]["mean"], color=colour, label=label)
+        ax2.fill_between(agg.index, agg[col]["min"], agg[col]["max"], color=colour, alpha=0.15)
+    ax2.axhline(1.0, color="#999999", linewidth=0.8)
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("regression coefficient, mean over outputs")
+    ax2.legend(fontsize=8)
+    fig.suptitle(f"3resnet on {P['target']}: N={P['N']}, m={P['m']}, lr={P['lr']}")
+    return fig
+
+
+def dynamics_table(T: dict, P: dict) -> pd.DataFrame:
+    """When each block carries its part, and the lower block's correction after the branch
+    starts, per seed, with and without the drop; glues the numbers the prose quotes."""
+    from IPython.display import display
+
+    from .. import hierarchy as hi
+
+    table = T["hierarchy_dynamics"]
+    dyn, flat = table[table["lr_drop"].astype(bool)], table[~table["lr_drop"].astype(bool)]
+    corr = pd.DataFrame({"with the drop (protocol)": hi.correction(dyn),
+                         "without the drop (control)": hi.correction(flat)})
+    plots.glue("hierarchy.t_F", hi.reached(dyn, "F_captured", 0.9))
+    plots.glue("hierarchy.t_G", hi.reached(dyn, "G_captured", 0.5))
+    plots.glue("hierarchy.correction", ", ".join(f"{v:.3f}" for v in corr.iloc[:, 0]))
+    plots.glue("hierarchy.correction_flat", ", ".join(f"{v:.3f}" for v in corr.iloc[:, 1]))
+    final = dyn[dyn["epoch"] == dyn["epoch"].max()].mean(numeric_only=True)
+    plots.glue("hierarchy.F_error", float(final["F_error"]))
+    plots.glue("hierarchy.G_error", float(final["G_error"]))
+    plots.glue("hierarchy.test_error", float(final["test_error"]))
+    display(pd.DataFrame({"value": {
+        "seeds whose lower block first carries 90 % of beta F": hi.reached(dyn, "F_captured",
+                                                                           0.9),
+        "seeds whose branch first carries 50 % of alpha G(F)": hi.reached(dyn, "G_captured",
+                                                                          0.5),
+        "same, without the learning-rate drop": hi.reached(flat, "G_captured", 0.5)}}))
+    return corr.rename_axis("seed").round(3)
+
+
+def run_schemes(P: dict, out_dir) -> dict:
+    """Joint, layer-wise and (the control) 3layer training at every N (each seed cached); saves
+    and glues the figure. Returns {"hierarchy_layerwise": ...}."""
+    import matplotlib.pyplot as plt
+
+    from .. import hierarchy as hi
+    from ..store import ResultStore
+
+    target, store = profiles.page_target(P), ResultStore()
+    layer = pd.concat([hi.train_scheme(target, scheme, N=N, m=P["m"],
+                                       lrs=hierarchy_lrs(P)[scheme],
+                                       weight_decay=P["weight_decay"], seeds=range(P["seeds"]),
+                                       epochs=P["epochs"], n_val=P["n_val"],
+                                       n_test=P["n_test"], device=P["device"], store=store)
+                       for N in P["N_values"] for scheme in ("joint", "layer-wise", "3layer")
+                       if scheme != "3layer" or N in P["control_N_values"]],
+                      ignore_index=True)
+    T = {"hierarchy_layerwise": layer}
+    fig = hierarchy_figure(T, P)
+    plots.save_figure(fig, "hierarchy_layerwise", layer, out_dir)
+    plots.glue("hierarchy.figure", fig, display=False)
+    summary = schemes_summary(T)
+    top = summary[summary["N"] == summary["N"].max()].set_index("learner")["test_error_mean"]
+    plots.glue("hierarchy.caption", f"At N = {int(summary['N'].max())}: " + ", ".join(
+        f"{k} {v:.2f}" for k, v in top.items()) + f" (k alpha^2 = {target.threshold:.2f}).")
+    plt.close(fig)
+    return T
+
+
+def schemes_summary(T: dict) -> pd.DataFrame:
+    """Each scheme's test error at each N: mean, range and number of seeds."""
+    return (T["hierarchy_layerwise"].groupby(["learner", "N"], sort=False)["test_error"]
+            .agg(test_error_mean="mean", test_error_min="min", test_error_max="max",
+                 seeds="count").reset_index())
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     t = profiles.page_target(P)

@@ -142,6 +142,42 @@ def protocol_key(T: dict, P: dict) -> str:
             f"{', '.join(val) or 'none'}" + (f". Under {adopted}" if adopted else ""))
 
 
+def run(P: dict, out_dir) -> dict:
+    """Every learner under every reading of the protocol (cached); saves and glues the figure.
+    Returns {"protocol": the study's table}."""
+    import matplotlib.pyplot as plt
+
+    from .. import protocol as pr
+    from .. import sweep as sw
+    from ..store import ResultStore
+
+    table = pr.study(profiles.page_target(P), learners=P["learners"], readings=P["readings"],
+                     N=P["N"], m=P["m_values"], seeds=P["seeds"], epochs=P["epochs"],
+                     lrs=P["lrs"], weight_decays=P["weight_decays"], n_val=P["n_val"],
+                     n_test=P["n_test"], device=P["device"], store=ResultStore())
+    print(sw.cache_report(table))
+    T = {"protocol": table}
+    fig = protocol_figure(T, P)
+    plots.save_figure(fig, "protocol", table.drop(columns=["cached"]), out_dir)
+    plots.glue("protocol.figure", fig, display=False)
+    plots.glue("protocol.caption", protocol_key(T, P) + ".")
+    plt.close(fig)
+    return T
+
+
+def comparison_table(T: dict, P: dict) -> pd.DataFrame:
+    """Each reading beside the paper (mean ± sd over seeds); glues the readings that recover
+    the paper's values and the budget."""
+    from .. import protocol as pr
+
+    comparison = protocol_comparison(T, P)
+    found = pr.recovering_readings(comparison)
+    plots.glue("protocol.recovering", ", ".join(found) if found else "none")
+    plots.glue("protocol.budget", f"{P['epochs']} epochs, {len(P['lrs'])} learning rates x "
+               f"{len(P['weight_decays'])} weight decays, {P['seeds']} seed(s)")
+    return protocol_readable(comparison)
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     t = profiles.page_target(P)

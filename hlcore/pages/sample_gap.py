@@ -297,6 +297,75 @@ def sample_gap_key(T: dict, P: dict) -> str:
         for k, r in sample_gap_fits(T).iterrows())
 
 
+def search(P: dict) -> dict:
+    """N* for every learner and kernel, dimension d and seed: gap.n_star's doubling and
+    bisection, each point the configuration chosen on validation (results cached). Returns
+    {"n_star": one row per search, "sample_gap_curves": every point evaluated, with its
+    choice}."""
+    from .. import gap
+
+    rows, curves = [], []
+    for d in P["d_values"]:
+        target = make_target("theorem2", d=d, k=P["k"], alpha=P["alpha"], seed=0)
+        thr = P["threshold_fraction"] * target.threshold
+        for seed in range(P["seeds"]):
+            for name in P["learners"] + P["kernels"]:
+                chosen = {}  # N -> the configuration chosen there, for the record
+
+                def error_at(N, name=name, seed=seed, target=target, chosen=chosen):
+                    chosen[N] = gap.chosen_config(
+                        target, name, N, seed, m=P["m"], lrs=P["lrs"],
+                        weight_decays=P["weight_decays"], epochs=P["epochs"],
+                        ridges=P["ridges"], n_val=P["n_val"], n_test=P["n_test"],
+                        is_learner=name in P["learners"], device=P["device"],
+                        protocol=dict(decay=P["decay"], early_stopping=P["early_stopping"]))
+                    return chosen[N]["test_error"]
+                cap = gap.cube_cap(d, P["N_max"])  # at most a tenth of the 2^d inputs
+                res = gap.n_star(error_at, thr, N0=min(P["N0"], cap), N_max=cap,
+                                 refine=P["refine"])
+                rows.append({"learner": name, "d": d, "seed": seed, "n_star": res["n_star"],
+                             "reached": res["reached"], "n_first": min(P["N0"], cap),
+                             "2^d": 2**d, "N_cap": cap,
+                             "cube_fraction": res["n_star"] / 2**d, "threshold": thr})
+                curves += [{"learner": name, "d": d, "N": N, "test_error": e, "seed": seed,
+                            "threshold": thr, **{k: chosen[N][k] for k in
+                                                 ("lr", "weight_decay", "ridge", "edge",
+                                                  "ridge_step")}}
+                           for N, e in res["curve"]]
+    return {"n_star": pd.DataFrame(rows), "sample_gap_curves": pd.DataFrame(curves)}
+
+
+def curves_figure(T: dict, P: dict):
+    """Panel (a): test error against N at the largest dimension, with both thresholds."""
+    curve = T["sample_gap_curves"]
+    d_big = max(P["d_values"])
+    t_big = make_target("theorem2", d=d_big, k=P["k"], alpha=P["alpha"])
+    ax = plots.error_curves(curve[curve["d"] == d_big], "N", t_big.threshold,
+                            threshold_label=r"$k\alpha^2$: only F learned")
+    ax.axhline(P["threshold_fraction"] * t_big.threshold, color="#b2182b", linestyle=":",
+               label="search threshold")
+    ax.legend(fontsize=8)
+    ax.set_xlabel("training samples N")
+    ax.set_title(f"theorem2: d={d_big}, k={P['k']}, alpha={P['alpha']}")
+    return ax.figure
+
+
+def save(T: dict, P: dict, out_dir) -> pd.DataFrame:
+    """Save both panels with their data, glue panel (b) and its caption; returns the fitted
+    exponents of N* in d."""
+    import matplotlib.pyplot as plt
+
+    plots.save_figure(curves_figure(T, P), "sample_gap_curves", T["sample_gap_curves"], out_dir)
+    plt.show()
+    fig = sample_gap_figure(T, P)
+    plots.save_figure(fig, "n_star", T["n_star"], out_dir)
+    plots.glue("sample-gap.figure", fig, display=False)
+    key = sample_gap_key(T, P)  # fits the exponents once
+    plots.glue("sample-gap.caption", key[0].upper() + key[1:] + ".")
+    plt.close(fig)
+    return sample_gap_fits(T)[["slope", "stderr", "points"]]
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     # the search's worst case: every N of the doubling grid, for every learner and d
