@@ -78,7 +78,7 @@ def test_run_key_ignores_prose_ids_and_metadata_but_not_code(tmp_path, monkeypat
     nb.metadata["kernelspec"] = {"name": "other", "display_name": "Other"}
     nbformat.write(nb, copy / "width.ipynb")
     assert pipeline.run_key("width", params) == before
-    code = next(c for c in nb.cells if c.cell_type == "code" and "sw.sweep" in c.source)
+    code = next(c for c in nb.cells if c.cell_type == "code" and "run(P, out_dir)" in c.source)
     code.source += "\n# a change to the code"
     nbformat.write(nb, copy / "width.ipynb")
     assert pipeline.run_key("width", params) != before
@@ -339,7 +339,7 @@ def test_under_papermill_the_cell_value_or_the_profile_is_what_runs(given, epoch
     from nbformat.v4 import new_code_cell
 
     nb = nbformat.read(ROOT / "notebooks" / "separation.ipynb", as_version=4)
-    first = [i for i, c in enumerate(nb.cells) if "from_notebook" in c.source][0]
+    first = [i for i, c in enumerate(nb.cells) if "pages.start(" in c.source][0]
     nb.cells = nb.cells[:first + 1] + [new_code_cell('print("epochs", P["epochs"])')]
     src = tmp_path / "head.ipynb"
     nbformat.write(nb, src)
