@@ -53,3 +53,19 @@ def test_frontier_is_the_smallest_norm_at_each_error():
     f = frontier(h)
     assert list(f["train_error"]) == [0.05, 0.1, 0.3]
     assert list(f["frobenius_norm"]) == [50, 30, 5]
+
+
+def test_the_pages_searches_come_from_the_result_cache_the_second_time(tmp_path, monkeypatch):
+    """Every trained result goes through the one store: the Frobenius page's SGD search and
+    hand-made networks too (keyed on hlcore.frobenius's code), identical when read back."""
+    import hlcore.frobenius as fb
+    from hlcore import profiles
+    from hlcore.pages import frobenius as page
+
+    monkeypatch.setenv("HL_CACHE", str(tmp_path))
+    P = profiles.resolve("frobenius", "smoke")
+    models, history = page._search(P, P["N"], P["m_values"][0])
+    monkeypatch.setattr(fb, "sgd_search", lambda *a, **k: 1 / 0)  # must not train again
+    again = page._search(P, P["N"], P["m_values"][0])
+    pd.testing.assert_frame_equal(models, again[0])
+    pd.testing.assert_frame_equal(history.reset_index(drop=True), again[1])

@@ -225,9 +225,31 @@ HAND_COLUMNS = ["series", "learner", "d", "N", "m", "seed", "lr", "weight_decay"
                 "frobenius_norm", "train_error", "test_error", "goal"]
 
 
+def _cached(kind: str, P: dict, compute, **spec) -> pd.DataFrame:
+    """A table made by hlcore.frobenius, from the result cache (keyed on that module's code
+    and everything it imports) or computed and kept."""
+    from ..store import ResultStore
+    from ..train import resolve_device
+
+    store = ResultStore()
+    spec = {"kind": kind, **spec, "device": resolve_device(P["device"]).type}
+    rows = store.get(spec, "hlcore.frobenius")
+    if rows is None:  # a first row names the columns, so that an empty table keeps them
+        table = compute()
+        store.put(spec, [{"columns": list(table.columns)}] + table.to_dict("records"),
+                  "hlcore.frobenius")
+        return table
+    return pd.DataFrame(rows[1:], columns=rows[0]["columns"])
+
+
 def hand_made(P: dict) -> pd.DataFrame:
     """The hand-made small-norm networks (trained at d = 6 on the whole cube), embedded at the
-    search's dimension and width, with their train and test errors there."""
+    search's dimension and width, with their train and test errors there (cached)."""
+    return _cached("frobenius-hand", P, lambda: _hand_made(P), d=P["d"], N=P["N"],
+                   m=max(P["m_values"]), hand_epochs=P["hand_epochs"], n_test=P["n_test"])
+
+
+def _hand_made(P: dict) -> pd.DataFrame:
     import numpy as np
 
     from .. import frobenius as fb
@@ -256,11 +278,22 @@ def hand_table(hand: pd.DataFrame, P: dict) -> pd.DataFrame:
 
 
 def _search(P: dict, N: int, m: int):
+    """frobenius.sgd_search at (N, m) with the page's grid: (models, history), each cached."""
     from .. import frobenius as fb
 
-    return fb.sgd_search(P["d"], N, m, P["lrs"], P["weight_decays"], seeds=range(P["seeds"]),
-                         epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"],
-                         device=P["device"])
+    found = {}
+
+    def search(part):
+        if not found:
+            found["models"], found["history"] = fb.sgd_search(
+                P["d"], N, m, P["lrs"], P["weight_decays"], seeds=range(P["seeds"]),
+                epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"], device=P["device"])
+        return found[part]
+
+    spec = dict(d=P["d"], N=N, m=m, lrs=P["lrs"], weight_decays=P["weight_decays"],
+                seeds=P["seeds"], epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"])
+    return tuple(_cached(f"frobenius-sgd-{part}", P, lambda part=part: search(part), **spec)
+                 for part in ("models", "history"))
 
 
 def run(P: dict, out_dir, hand: pd.DataFrame) -> dict:
