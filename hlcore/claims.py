@@ -410,3 +410,13 @@ def loglog(x, y) -> dict:
     sigma2 = float(resid @ resid) / max(1, len(x) - 2)
     cov = sigma2 * np.linalg.inv(A.T @ A)
     return {"slope": float(coef[0]), "stderr": float(math.sqrt(cov[0, 0])), "points": len(x)}
+
+
+def gap_clause(name: str, nums: pd.DataFrame, detail: str, training: str) -> Clause:
+    """The clause "the ResNet reaches the level with fewer samples than its rival" over a
+    table with one row per comparison and a `gap` column (True, False, or None where censored
+    values cannot say, see _gap): it holds when every comparison that can be judged does, and
+    cannot be judged when none can."""
+    judged = nums[nums["gap"].notna()]
+    return Clause(name, len(judged) > 0 and judged["gap"].astype(bool).all(), detail, training,
+                  judged=len(judged) > 0)

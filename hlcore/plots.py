@@ -196,6 +196,17 @@ def legend_outside(ax, **kwargs):
               frameon=False, **kwargs)
 
 
+def finish_loglog(ax, xlabel: str, ylabel: str, title: str):
+    """Log-log axes with their labels, title and the legend outside; returns the figure."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    legend_outside(ax)
+    return ax.figure
+
+
 def load_reference(name: str):
     """The paper's published points (hlcore/reference/NAME.csv) as a DataFrame."""
     import pandas as pd

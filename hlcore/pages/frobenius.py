@@ -200,13 +200,9 @@ def frobenius_figure(T: dict, P: dict, title: str = ""):
     if len(hand):
         ax.axhline(float(hand["frobenius_norm"].min()), color="#555555", linestyle=":",
                    linewidth=1, label="norm of the smallest hand-made network")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("error (mean squared error; 1 = predicting 0)")
-    ax.set_ylabel("Frobenius norm of W")
-    ax.set_title(title or f"parity6, d={P['d']}, N={P['N']}, m in {P['m_values']}")
-    plots.legend_outside(ax)
-    return fig
+    return plots.finish_loglog(ax, "error (mean squared error; 1 = predicting 0)",
+                               "Frobenius norm of W",
+                               title or f"parity6, d={P['d']}, N={P['N']}, m in {P['m_values']}")
 
 
 def frobenius_key(T: dict, P: dict) -> str:

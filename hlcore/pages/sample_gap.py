@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plots, profiles
-from ..claims import (loglog, Budget, Clause, Verdict, _gap, _is_kernel, _need, _verdict)
+from ..claims import (gap_clause, loglog, Budget, Clause, Verdict, _gap, _is_kernel, _need, _verdict)
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, _ALPHA, _KERNELS, _LEARNERS, _PROTOCOL, _RIDGES, _TRAIN)
 from ..train import paper_grid
@@ -173,7 +173,6 @@ def sample_gap(nstar: pd.DataFrame, kernels, budget: Budget, resnet: str = "3res
                      "kernel_censored": best.censored,
                      "gap": _gap(int(r.n_star), r.censored, int(best.n_star), best.censored)})
     nums = pd.DataFrame(rows)
-    judged = nums[nums["gap"].notna()]
     mark = {"": "", "above": "+", "below": "-"}
     strongest = _strongest(nstar[nstar["learner"].isin(kernels)]).groupby(["d", "seed"]).head(1)
     fk, fr = fit_exponent(strongest), fit_exponent(nstar[nstar["learner"] == resnet])
@@ -192,16 +191,14 @@ def sample_gap(nstar: pd.DataFrame, kernels, budget: Budget, resnet: str = "3res
         grows, exp_judged = False, False
         exp_detail = (fk["why"] or fr["why"]) + "; no one-sided bound either"
     clauses = [
-        Clause(f"{resnet} reaches the threshold with fewer samples than the strongest kernel, "
-               f"at every d and seed the data can judge",
-               len(judged) > 0 and judged["gap"].astype(bool).all(),
-               ", ".join(f"d={r['d']}: {r['3resnet_n_star']}{mark[r['3resnet_censored']]} vs "
-                         f"{r['kernel_n_star']}{mark[r['kernel_censored']]}"
-                         + ("" if r["gap"] is not None else " (cannot say)")
-                         for _, r in nums.iterrows())
-               + " ('+': not reached, a lower bound; '-': reached at the first N tried, an "
-                 "upper bound)",
-               effect, judged=len(judged) > 0),
+        gap_clause(f"{resnet} reaches the threshold with fewer samples than the strongest "
+                   f"kernel, at every d and seed the data can judge", nums,
+                   ", ".join(f"d={r['d']}: {r['3resnet_n_star']}{mark[r['3resnet_censored']]} "
+                             f"vs {r['kernel_n_star']}{mark[r['kernel_censored']]}"
+                             + ("" if r["gap"] is not None else " (cannot say)")
+                             for _, r in nums.iterrows())
+                   + " ('+': not reached, a lower bound; '-': reached at the first N tried, an "
+                     "upper bound)", effect),
         Clause("the strongest kernel's exponent of N* in d exceeds the ResNet's by more than "
                "two standard errors", grows, exp_detail, effect, judged=exp_judged),
     ]
@@ -278,14 +275,10 @@ def sample_gap_figure(T: dict, P: dict, title: str = ""):
     for s_, lab in [(1, "slope 1"), (P["k"] / 2, f"slope k/2 = {P['k'] / 2:g}")]:
         ax.plot(ds, base * (ds / ds[0]) ** s_, color="#999999", linestyle="--", linewidth=0.8)
         ax.text(ds[-1], base * (ds[-1] / ds[0]) ** s_, lab, fontsize=8, color="#666666")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    plots.finish_loglog(ax, "input dimension d", "N*: samples to reach the threshold",
+                        title or f"Theorem 2's instance, k = {P['k']}, alpha = {P['alpha']}")
     ax.set_xticks(d_values, [str(d) for d in d_values])
     ax.minorticks_off()
-    ax.set_xlabel("input dimension d")
-    ax.set_ylabel("N*: samples to reach the threshold")
-    ax.set_title(title or f"Theorem 2's instance, k = {P['k']}, alpha = {P['alpha']}")
-    plots.legend_outside(ax)
     return fig
 
 

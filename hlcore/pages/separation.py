@@ -10,7 +10,7 @@ import math
 import pandas as pd
 
 from .. import plots, profiles
-from ..claims import (Budget, Clause, LEARNED_MOST, Verdict, _fmt, _gap, _is_kernel, _need, _paper_rule, _verdict)
+from ..claims import (gap_clause, Budget, Clause, LEARNED_MOST, Verdict, _fmt, _gap, _is_kernel, _need, _paper_rule, _verdict)
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, REF_LRS, REF_WDS, _ALPHA, _BETA, _KERNELS, _LEARNERS, _PAIR_TARGET, _PROTOCOL, _RIDGES, _SHAPE, _TRAIN)
 from ..train import paper_grid
@@ -178,16 +178,14 @@ def networks(chosen: pd.DataFrame, threshold: float, budget: Budget,
                                      "above" if n_open else ""),
                          "3resnet_lower_at_every_N": bool(lower.fillna(False).all())})
     nums = pd.DataFrame(rows)
-    judged = nums[nums["gap"].notna()]
     clauses = [
-        Clause(f"{resnet} gets below half of k alpha^2 at a smaller N than every fully "
-               f"connected network, every seed",
-               len(judged) > 0 and judged["gap"].astype(bool).all(),
-               ", ".join(f"seed {r['seed']} {r['network']}: {r['3resnet_n_star']}"
-                         f"{'' if r['3resnet_reached'] else '+'} vs {r['network_n_star']}"
-                         f"{'' if r['network_reached'] else '+'}" for _, r in nums.iterrows())
-               + " ('+': not reached by the largest N)",
-               "either", judged=len(judged) > 0),
+        gap_clause(f"{resnet} gets below half of k alpha^2 at a smaller N than every fully "
+                   f"connected network, every seed", nums,
+                   ", ".join(f"seed {r['seed']} {r['network']}: {r['3resnet_n_star']}"
+                             f"{'' if r['3resnet_reached'] else '+'} vs {r['network_n_star']}"
+                             f"{'' if r['network_reached'] else '+'}"
+                             for _, r in nums.iterrows())
+                   + " ('+': not reached by the largest N)", "either"),
         Clause(f"{resnet}'s error below every fully connected network's at every N, every seed",
                nums["3resnet_lower_at_every_N"].all(),
                f"{int(nums['3resnet_lower_at_every_N'].sum())} of {len(nums)} (network, seed) "
