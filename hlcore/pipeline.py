@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import profiles
+from .report import (REPORT_MARKER, SCORECARD_MARKER, provenance_markdown,  # noqa: F401
+                     write_report)
 from .store import (DAMAGE_LOG, code_hash, default_root, digest, discard_damaged,
                     package_versions, source_hash)
 
@@ -516,84 +518,6 @@ def book_page(name: str, executed, folder: Path):
     cells.append(new_markdown_cell(provenance_markdown(name, folder)))
     executed.cells = cells
     return executed
-
-
-def provenance_markdown(name: str, folder: Path) -> str:
-    """'Files and provenance' of a run: its figures' data and vector images and run.json as
-    download links (relative to the page), then where, when and how it was made."""
-    run = json.loads((folder / "run.json").read_text())
-
-    def link(file: str, text: str | None = None) -> str:
-        return f"{{download}}`{text or file} <{name}/{file}>`"
-
-    figures = [link(p.name) + (f" ({link(p.with_suffix('.svg').name, 'SVG')})"
-                               if p.with_suffix(".svg").exists() else "")
-               for p in sorted(folder.glob("*.csv"))]
-    files = figures + [link("run.json")] + (
-        [link("verdict.json")] if (folder / "verdict.json").exists() else [])
-    P = run.get("parameters", {})
-    budget = ", ".join(f"{k} {P[k]}" for k in ("epochs", "seeds") if k in P)
-    changed = ", ".join(f"{k} = {v}" for k, v in run.get("overrides", {}).items()) or "none"
-    versions = ", ".join(f"{k} {v}" for k, v in run.get("package_versions", {}).items() if v)
-    rows = [("made", f"{run.get('start', '?')[:16].replace('T', ' ')} UTC, in "
-                     f"{run.get('duration_seconds', 0):.0f} s"),
-            ("profile", f"`{run.get('profile')}`" + (f" ({budget})" if budget else "")),
-            ("parameters changed from the profile", changed),
-            ("hlcore source (sha256)", f"`{run.get('hlcore_source_hash', '?')[:16]}`"),
-            ("code that computes its results (sha256)",
-             f"`{run.get('compute_hash', '?')[:16]}`"),
-            ("versions", f"Python {run.get('python', '?')}, {versions}"),
-            ("host", f"{run.get('host', '?')} ({run.get('platform', '?')})"),
-            ("run key", f"`{run.get('key', '?')}`")]
-    table = "\n".join(f"| {k} | {v.replace('|', '/')} |" for k, v in rows)
-    return (f"## Files and provenance of this run\n\n::::{{dropdown}} Downloads, parameters "
-            f"and provenance\n\nDownloads: {'; '.join(files)}. Each CSV is the tidy table its "
-            f"figure plots; `run.json` holds every parameter.\n\n"
-            f"| record | this run |\n|---|---|\n{table}\n\n::::\n")
-
-
-REPORT_MARKER = "<!-- hl book inserts the claims here -->"
-SCORECARD_MARKER = "<!-- hl book inserts the scorecard here -->"
-
-
-def _insert(path: Path, marker: str, text: str) -> None:
-    page = path.read_text()
-    if marker not in page:
-        raise PipelineError(f"{path} lacks the marker {marker!r}")
-    path.write_text(page.replace(marker, text))
-
-
-def write_report(path: Path, runs: dict, intro: Path | None = None) -> None:
-    """Insert the scorecard (quick and reference verdicts) and every page's verdict (its
-    verdict.json, made by hlcore.claims) into the report at its markers, and the scorecard
-    into the introduction; a page without a verdict (a placeholder) is listed as not run."""
-    from . import report
-    from .pages import PAGES
-
-    claim_pages = [name for name, page in PAGES.items() if page.claims]
-
-    def saved(prefix):
-        """claim -> verdict, from PREFIX.json (the page's own claim) and PREFIX-CLAIM.json."""
-        out = {}
-        for name, folder in runs.items():
-            for f in sorted(folder.glob(f"{prefix}*.json")):
-                out[name if f.stem == prefix else f.stem[len(prefix) + 1:]] = report.load(f)
-        return out
-
-    verdicts, references = saved("verdict"), saved("reference_verdict")
-    missing = [name for name in runs if name not in verdicts
-               and name in claim_pages]
-    text = report.report_markdown(verdicts)
-    if missing:
-        text += "\n" + "\n".join(f"* `{name}`: not run in this profile yet" for name in missing)
-    _insert(path, REPORT_MARKER, text)
-    card = report.scorecard_markdown(verdicts, references)
-    _insert(path, SCORECARD_MARKER, card)
-    if intro is not None:
-        _insert(intro, SCORECARD_MARKER, report.scorecard_markdown(
-            verdicts, references, link_prefix="../notebooks/"))
-
-
 
 
 def build_book(profile: str = "quick", only=None, path_output: Path | str | None = None,

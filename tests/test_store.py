@@ -66,3 +66,24 @@ def test_the_key_names_the_module_and_the_device():
     assert cache.key(spec, "hlcore.train") != cache.key(spec, "hlcore.hierarchy")
     assert cache.key(spec, "hlcore.train") != cache.key({**spec, "device": "cuda"},
                                                         "hlcore.train")
+
+
+COMPUTE = ("targets", "learners", "train", "fused", "kernels", "sweep", "gap", "hierarchy",
+           "frobenius", "protocol", "executors", "store", "names", "validation")
+PRESENTATION = {"hlcore.plots", "hlcore.report", "hlcore.pipeline", "hlcore.cli",
+                "hlcore.pages", "hlcore.profiles"}
+
+
+@pytest.mark.parametrize("module", COMPUTE + ("claims",))
+def test_no_compute_or_verdict_module_imports_presentation_or_book_code(module):
+    """Imports go one way: the science and the verdict core never reach plotting, Markdown,
+    the book build or the page registry (so editing those never dates a result)."""
+    assert not set(imported_closure(module)) & PRESENTATION, module
+
+
+def test_every_hlcore_module_is_either_compute_verdict_or_presentation():
+    """A new module has to be placed in one of the layers above (and so in these tests)."""
+    names = {p.stem for p in store.PACKAGE_DIR.glob("*.py")} - {"__init__"}
+    known = set(COMPUTE) | {"claims"} | {m.split(".")[1] for m in PRESENTATION} | {
+        "plan", "restamp"}
+    assert names <= known, names - known
