@@ -126,6 +126,10 @@ _LEARNERS = Param("learners", "list[str]", "networks trained by SGD", choices=BA
 
 @dataclass(frozen=True)
 class NotebookSpec:
+    """A page's parameters and profiles. `profiles` is written as overrides, each profile the
+    few values it changes: "quick" in full, "smoke" and "reference" over quick, "paper" over
+    reference; after construction `profiles` holds every profile complete."""
+
     name: str
     description: str
     params: tuple[Param, ...]
@@ -134,6 +138,16 @@ class NotebookSpec:
     fixed_target: str | None = None
     #: checks across parameters that the page needs beyond its Params (raises ValueError)
     check: object = None
+
+    #: which profile each profile overrides
+    BASE = {"smoke": "quick", "reference": "quick", "paper": "reference"}
+
+    def __post_init__(self):
+        given = dict(self.profiles)
+        complete = {"quick": dict(given.get("quick", {}))}
+        for name in ("smoke", "reference", "paper"):
+            complete[name] = {**complete[self.BASE[name]], **given.get(name, {})}
+        object.__setattr__(self, "profiles", complete)
 
     def param(self, name: str) -> Param:
         for p in self.params:

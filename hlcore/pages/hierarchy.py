@@ -40,9 +40,9 @@ HIERARCHY = NotebookSpec(
         Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
     ),
     profiles={
-        "smoke": dict(target="parity-v3", alpha=0.3, N=200, m=32, lr=0.1, weight_decay=1e-4,
-                      epochs=2, seeds=2, N_values=[100, 200], control_N_values=[100, 200],
-                      lrs=[0.1], layerwise_lrs=[0.1], n_val=100, n_test=200, device="cpu"),
+        "smoke": dict(N=200, m=32, lr=0.1, epochs=2, N_values=[100, 200],
+                      control_N_values=[100, 200], lrs=[0.1], layerwise_lrs=[0.1], n_val=100,
+                      n_test=200, device="cpu"),
         # 3layer, in no verdict, not at N = 10000 (as in the reference): a third of the page
         "quick": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2, weight_decay=1e-4,
                       epochs=40, seeds=2, N_values=[2000, 5000, 10000],
@@ -52,18 +52,12 @@ HIERARCHY = NotebookSpec(
         # 3layer, in no verdict, not at N = 10000: its 3 seeds there take about 50 min here;
         # layer-wise training from lr 0.001: at N = 2000 it chose 0.05, the common grid's
         # bottom, then 0.01 from a grid starting there
-        "reference": dict(target="parity-v3", alpha=0.3, N=10000, m=500, lr=0.2,
-                          weight_decay=1e-4, epochs=800, seeds=3, N_values=[2000, 5000, 10000],
-                          control_N_values=[2000, 5000], lrs=[0.05, 0.1, 0.2, 0.5, 1.0, 2.0],
+        "reference": dict(epochs=800, seeds=3, lrs=[0.05, 0.1, 0.2, 0.5, 1.0, 2.0],
                           layerwise_lrs=[0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2,
-                                         0.5, 1.0, 2.0],
-                          n_val=1000, n_test=2000, device="auto"),
-        "paper": dict(target="parity-v3", alpha=0.3, N=10000, m=1000, lr=0.2,
-                      weight_decay=1e-4, epochs=800, seeds=5,
-                      N_values=[1000, 2000, 5000, 10000, 20000],
+                                         0.5, 1.0, 2.0]),
+        "paper": dict(m=1000, seeds=5, N_values=[1000, 2000, 5000, 10000, 20000],
                       control_N_values=[1000, 2000, 5000, 10000, 20000], lrs=paper_grid(1, 3),
-                      layerwise_lrs=paper_grid(1, 3),
-                      n_val=5000, n_test=10000, device="auto"),
+                      layerwise_lrs=paper_grid(1, 3), n_val=5000, n_test=10000),
     },
 )
 

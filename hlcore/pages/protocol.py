@@ -29,9 +29,8 @@ PROTOCOL = NotebookSpec(
         *_TRAIN,
     ),
     profiles={
-        "smoke": dict(target="parity-v2", alpha=0.3, N=100, m_values=[16], learners=["3resnet"],
-                      readings=list(READINGS), epochs=2, lrs=[0.1], weight_decays=[0.0],
-                      seeds=1, n_val=100, n_test=200, device="cpu"),
+        "smoke": dict(N=100, m_values=[16], learners=["3resnet"], epochs=2, lrs=[0.1],
+                      weight_decays=[0.0], n_val=100, n_test=200, device="cpu"),
         "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[200],
                       learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
                       epochs=800, lrs=QUICK_LRS, weight_decays=QUICK_WDS, seeds=1, n_val=1000,
@@ -39,16 +38,12 @@ PROTOCOL = NotebookSpec(
         # width's reference grid at m = 100 and 200 (its trainings with decay on W0 + W are
         # the same, shared through the cache); m = 500 would add about 2 h per decay reading
         # on 2 cores, 3layer's m x m layer taking three quarters of it
-        "reference": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200],
-                          learners=["3resnet", "3layer", "2layer"],
+        "reference": dict(m_values=[100, 200],
                           readings=["ours", "decay on W0 + W", "early stopping",
                                     "decay on W0 + W, early stopping"],
-                          epochs=800, lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000,
-                          n_test=2000, device="auto"),
-        "paper": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500],
-                      learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
-                      epochs=800, lrs=paper_grid(0, 3), weight_decays=[0.0, 1e-5, 1e-4, 1e-3],
-                      seeds=3, n_val=2000, n_test=5000, device="auto"),
+                          lrs=REF_LRS, weight_decays=REF_WDS, seeds=3),
+        "paper": dict(m_values=[100, 200, 500], readings=list(READINGS), lrs=paper_grid(0, 3),
+                      weight_decays=[0.0, 1e-5, 1e-4, 1e-3], n_val=2000, n_test=5000),
     },
 )
 

@@ -49,10 +49,9 @@ SAMPLE_GAP = NotebookSpec(
     ),
     check=check,
     profiles={
-        "smoke": dict(k=4, alpha=0.3, d_values=[8, 10], threshold_fraction=0.25, N0=20,
-                      N_max=100, refine=0, m=32, learners=["3resnet"],
-                      kernels=["2layer(NTK-inf)"], epochs=2, lrs=[0.1], weight_decays=[1e-4],
-                      seeds=1, n_val=100, n_test=200, ridges=[1e-3], device="cpu"),
+        "smoke": dict(d_values=[8, 10], N0=20, N_max=100, refine=0, m=32,
+                      kernels=["2layer(NTK-inf)"], epochs=2, lrs=[0.1], seeds=1, n_val=100,
+                      n_test=200, ridges=[1e-3], device="cpu"),
         # dimensions whose cube is large enough that a tenth of it holds the search
         "quick": dict(k=4, alpha=0.3, d_values=[12, 14, 16, 18], threshold_fraction=0.25,
                       N0=32, N_max=8000, refine=1, m=500, learners=["3resnet"],
@@ -65,22 +64,16 @@ SAMPLE_GAP = NotebookSpec(
         # ridges up to 100: where kernels fail at small N the largest ridge, 1, was chosen;
         # lr to 10 and decay to 2e-2: at N = 32-91, where 3resnet fails, 5 and 5e-3 were chosen;
         # decay to 5e-2: 2e-2 was then chosen once (d = 12, N = 32, seed 1)
-        "reference": dict(k=4, alpha=0.3, d_values=[12, 14, 16, 18], threshold_fraction=0.25,
-                          N0=32, N_max=8000, refine=1, m=500, learners=["3resnet"],
-                          kernels=["2layer(NTK-inf)", "2layer(last-inf)", "3resnet(NTK-inf)"],
+        "reference": dict(kernels=["2layer(NTK-inf)", "2layer(last-inf)", "3resnet(NTK-inf)"],
                           epochs=800, lrs=[0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0],
                           weight_decays=[0.0, 1e-4, 1e-3, 5e-3, 1e-2, 2e-2, 5e-2], seeds=3,
-                          n_val=1000, n_test=2000,
-                          ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
-                          device="auto"),
-        "paper": dict(k=4, alpha=0.3, d_values=[16, 20, 24, 32, 48, 64],
-                      threshold_fraction=0.25, N0=32, N_max=64000, refine=2, m=1000,
+                          ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0]),
+        "paper": dict(d_values=[16, 20, 24, 32, 48, 64], N_max=64000, refine=2, m=1000,
                       learners=["3resnet", "3layer", "2layer"],
                       kernels=["2layer(NTK-inf)", "2layer(last-inf)", "3resnet(NTK-inf)",
                                "3layer(NTK-inf)"],
-                      epochs=800, lrs=paper_grid(0, 3), weight_decays=paper_grid(2, 6) + [0.0],
-                      seeds=3, n_val=5000, n_test=10000,
-                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
+                      lrs=paper_grid(0, 3), weight_decays=paper_grid(2, 6) + [0.0], n_val=5000,
+                      n_test=10000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
     },
 )
 

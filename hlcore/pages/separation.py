@@ -30,10 +30,10 @@ SEPARATION = NotebookSpec(
         *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
     profiles={
-        "smoke": dict(target="parity-v3", alpha=0.3, N_values=[100, 200], m=32, kernel_N_max=1000,
-                      learners=["3resnet", "2layer"], kernels=["2layer(NTK-inf)", "3resnet(last)"],
-                      epochs=2, lrs=[0.1], weight_decays=[1e-4], seeds=2, n_val=100,
-                      n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
+        "smoke": dict(N_values=[100, 200], m=32, kernel_N_max=1000,
+                      learners=["3resnet", "2layer"],
+                      kernels=["2layer(NTK-inf)", "3resnet(last)"], epochs=2, lrs=[0.1], seeds=2,
+                      n_val=100, n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
         # every kernel at every N of the networks (like for like), three seeds; the
         # infinite-width conjugate kernels stand in for their rank-limited finite versions
         "quick": dict(target="parity-v3", alpha=0.3, N_values=[500, 1000, 2000, 5000],
@@ -49,27 +49,18 @@ SEPARATION = NotebookSpec(
         # 6 h in all. In the width page's reference run
         # m = 200 already puts 3resnet far below k alpha^2 (0.17) and the fully connected
         # networks within 0.06 of their m = 500 errors (the paper's v3 widths are unknown)
-        "reference": dict(target="parity-v3", alpha=0.3, N_values=[500, 1000, 2000],
-                          m=200, kernel_N_max=2000, learners=["3resnet", "3layer", "2layer"],
-                          kernels=["3resnet(last)", "3resnet(NTK)", "2layer(NTK-inf)",
-                                   "3resnet(NTK-inf)", "3layer(NTK-inf)", "2layer(last-inf)",
-                                   "3layer(last-inf)"],
-                          epochs=800, lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000,
-                          n_test=2000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0],
-                          device="auto"),
-        "paper": dict(target="parity-v3", alpha=0.3,
-                      N_values=[500, 1000, 2000, 5000, 10000, 20000], m=1000,
-                      kernel_N_max=20000,
-                      learners=["3resnet", "3layer", "2layer"],
+        "reference": dict(N_values=[500, 1000, 2000], m=200, kernel_N_max=2000, epochs=800,
+                          lrs=REF_LRS, weight_decays=REF_WDS,
+                          ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0]),
+        "paper": dict(N_values=[500, 1000, 2000, 5000, 10000, 20000], m=1000, kernel_N_max=20000,
                       kernels=[f"{b}({k})" for b in ("3resnet", "3layer", "2layer")
                                for k in ("last", "NTK")] + ["2layer(NTK-inf)",
                                                            "3layer(NTK-inf)",
                                                            "3resnet(NTK-inf)",
                                                            "2layer(last-inf)",
                                                            "3layer(last-inf)"],
-                      epochs=800, lrs=paper_grid(1, 4), weight_decays=paper_grid(2, 6) + [0.0],
-                      seeds=5, n_val=5000, n_test=10000,
-                      ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
+                      lrs=paper_grid(1, 4), weight_decays=paper_grid(2, 6) + [0.0], seeds=5,
+                      n_val=5000, n_test=10000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
     },
 )
 

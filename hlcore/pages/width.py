@@ -31,10 +31,10 @@ WIDTH = NotebookSpec(
         *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
     profiles={
-        "smoke": dict(target="parity-v2", alpha=0.3, N=100, m_values=[16, 32],
-                      learners=["3resnet", "2layer"], kernels=["2layer(NTK)", "3resnet(last)"],
-                      epochs=2, lrs=[0.1], weight_decays=[1e-4], seeds=1, n_val=100,
-                      n_test=200, ridges=[1e-3, 1e-1], device="cpu"),
+        "smoke": dict(N=100, m_values=[16, 32], learners=["3resnet", "2layer"],
+                      kernels=["2layer(NTK)", "3resnet(last)"], epochs=2, lrs=[0.1],
+                      weight_decays=[1e-4], seeds=1, n_val=100, n_test=200, ridges=[1e-3, 1e-1],
+                      device="cpu"),
         # the paper's 800 epochs; fewer widths (3layer's m x m layer costs 90 s per seed at
         # m = 500 here), seeds and grid points
         "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200],
@@ -42,16 +42,11 @@ WIDTH = NotebookSpec(
                       lrs=QUICK_LRS, weight_decays=QUICK_WDS, seeds=3, n_val=1000,
                       n_test=2000, ridges=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
         # the paper's N, epochs and its three smallest widths, 3 seeds
-        "reference": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100, 200, 500],
-                          learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
-                          lrs=REF_LRS, weight_decays=REF_WDS, seeds=3, n_val=1000, n_test=2000,
-                          ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], device="auto"),
-        "paper": dict(target="parity-v2", alpha=0.3, N=1000,
-                      m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
-                      learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
+        "reference": dict(m_values=[100, 200, 500], lrs=REF_LRS, weight_decays=REF_WDS,
+                          ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
+        "paper": dict(m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
                       lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0], seeds=5,
-                      n_val=5000, n_test=10000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
-                      device="auto"),
+                      n_val=5000, n_test=10000),
     },
 )
 
