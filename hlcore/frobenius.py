@@ -34,6 +34,10 @@ class SignNet2(Learner):
     trained = ("W",)
     _layout_names = ("A", "W")
 
+    @staticmethod
+    def macs(d, k, m):
+        return d * m + m
+
     def __init__(self, d, k, m, seeds, **kwargs):
         if m % 2:
             raise ValueError(f"m must be even (half the output signs are positive); got m={m}")

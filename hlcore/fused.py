@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import torch
 
-from .learners import FC2, FC3, ResNet3
+from .learners import LEARNERS
 
 
 def _up(n: int, q: int = 16) -> int:
@@ -45,9 +45,9 @@ def _relu_grad(grad: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
 class FusedStep:
     """Loss and gradients of one mini-batch for every configuration of a batched learner."""
 
-    #: learner class -> the network it computes; exact classes (a subclass may change the
-    #: forward pass), others join with `register`
-    KINDS = {FC2: "2layer", FC3: "3layer", ResNet3: "3resnet"}
+    #: learner class -> the network it computes, from each learner's `fused_kind`; exact
+    #: classes (a subclass may change the forward pass), others join with `register`
+    KINDS = {cls: cls.fused_kind for cls in LEARNERS.values() if cls.fused_kind}
 
     @classmethod
     def register(cls, learner_class, kind: str) -> None:

@@ -36,10 +36,6 @@ from .learners import LEARNERS, InitScales, make_learner
 from .names import KINDS, is_kernel_name, parse_kernel_name  # noqa: F401 (re-exported)
 from .validation import check_choice, check_positive_int
 
-#: The kernels' growth with width m: the power of m they are divided by.
-_GROWTH = {("2layer", "NTK"): 0, ("3resnet", "NTK"): 0, ("3layer", "NTK"): 1,
-           ("3resnet-plain", "NTK"): 1}
-
 
 # ---------------------------------------------------------------------------------------------
 # Finite width: from the learner's own forward pass
@@ -89,7 +85,8 @@ class FiniteKernel:
         check_positive_int("m", m)
         self.learner, self.kind, self.m = learner, kind, m
         self.model = make_learner(learner, d, k, m, [seed], init=init, device=device)
-        self.growth = float(m) ** _GROWTH.get((learner, kind), 1)
+        # the NTK divided by the power of m its learner declares (the conjugate kernel by m)
+        self.growth = float(m) ** (LEARNERS[learner].ntk_growth if kind == "NTK" else 1)
         self.block = block
 
     def features(self, x) -> list[torch.Tensor]:

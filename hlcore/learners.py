@@ -71,6 +71,17 @@ class Learner(nn.Module):
     """Base class. Subclasses set `name`, `trained`, `_layout` and `hidden`."""
 
     name = "learner"
+    #: the network the hand-written training step computes (hlcore.fused), None: autograd
+    fused_kind: str | None = None
+    #: the power of m its finite-width NTK is divided by, so that it has a limit
+    ntk_growth: int = 1
+    #: its colour in every figure
+    colour = "#555555"
+
+    @staticmethod
+    def macs(d: int, k: int, m: int) -> float:
+        """Multiply-adds of one forward pass of one sample (the cost planner's unit)."""
+        raise NotImplementedError
     trained: tuple[str, ...] = ()
     _layout_names: tuple[str, ...] = ()
 
@@ -161,6 +172,11 @@ class ResNet3(Learner):
     name = "3resnet"
     trained = ("W", "V")
     _layout_names = ("A", "W", "V")
+    fused_kind, ntk_growth, colour = "3resnet", 0, "#1f5fbf"
+
+    @staticmethod
+    def macs(d, k, m):
+        return (d + 1) * m + k * m + (k + 1) * m + k * m
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m
@@ -188,6 +204,11 @@ class ResNetPlain(Learner):
     name = "3resnet-plain"
     trained = ("A", "W", "U")
     _layout_names = ("A", "W", "U")
+    ntk_growth, colour = 1, "#6a3d9a"
+
+    @staticmethod
+    def macs(d, k, m):
+        return (d + 1) * m + (m + 1) * m + k * m
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m
@@ -206,6 +227,11 @@ class FC3(Learner):
     name = "3layer"
     trained = ("W", "V")
     _layout_names = ("A", "W", "V")
+    fused_kind, ntk_growth, colour = "3layer", 1, "#e08214"
+
+    @staticmethod
+    def macs(d, k, m):
+        return (d + 1) * m + (m + 1) * m + k * m
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m
@@ -223,6 +249,11 @@ class FC2(Learner):
     name = "2layer"
     trained = ("W",)
     _layout_names = ("A", "W")
+    fused_kind, ntk_growth, colour = "2layer", 0, "#2b9348"
+
+    @staticmethod
+    def macs(d, k, m):
+        return (d + 1) * m + k * m
 
     def _layout(self):
         s, d, k, m = self.init_scales, self.d, self.k, self.m

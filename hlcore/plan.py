@@ -34,11 +34,11 @@ GPU_STEP_OVERHEAD = 4e-4  # seconds per optimisation step (kernel launches)
 
 
 def macs_per_sample(learner: str, d: int, k: int, m: int) -> float:
-    """Multiply-adds of one forward pass of one sample."""
-    return {"3resnet": (d + 1) * m + k * m + (k + 1) * m + k * m,
-            "3resnet-plain": (d + 1) * m + (m + 1) * m + k * m,
-            "3layer": (d + 1) * m + (m + 1) * m + k * m,
-            "2layer": (d + 1) * m + k * m, "2layer-sign": d * m + m}[learner]
+    """Multiply-adds of one forward pass of one sample (each learner declares its own)."""
+    from .frobenius import SignNet2
+    from .learners import LEARNERS
+
+    return {**LEARNERS, SignNet2.name: SignNet2}[learner].macs(d, k, m)
 
 
 @dataclass

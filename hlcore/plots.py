@@ -10,8 +10,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-FAMILY_COLOURS = {"3resnet": "#1f5fbf", "3resnet-plain": "#6a3d9a", "3layer": "#e08214",
-                  "2layer": "#2b9348"}
 KIND_STYLE = {None: ("-", "o"), "last": ("--", "s"), "NTK": (":", "^"),
               "last-inf": ("-.", "D"), "NTK-inf": ("-.", "X")}
 THRESHOLD_STYLE = dict(color="#b2182b", linestyle="--", linewidth=1.2)
@@ -22,7 +20,10 @@ def style(learner: str) -> dict:
     base, _, kind = learner.partition("(")
     kind = kind.rstrip(")") or None
     ls, marker = KIND_STYLE.get(kind, ("-", "o"))
-    return dict(color=FAMILY_COLOURS.get(base, "#555555"), linestyle=ls, marker=marker,
+    from .learners import LEARNERS  # each learner carries its colour
+
+    colour = LEARNERS[base].colour if base in LEARNERS else "#555555"
+    return dict(color=colour, linestyle=ls, marker=marker,
                 markersize=5, linewidth=1.6, label=learner)
 
 

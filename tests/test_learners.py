@@ -133,3 +133,21 @@ def test_tables_are_rendered_for_people():
     assert "<th>100 this book</th>" in render_table(multi)
     wraps = render_table(pd.DataFrame({"strongest_kernel_error": [1.0]}))
     assert "<th>strongest kernel error</th>" in wraps  # a header that can wrap
+
+
+def test_a_learner_is_one_definition():
+    """Its fused-step kind, NTK growth, cost and colour live on its class; the lists that used
+    to repeat them (fused.KINDS, the kernels' growth, the planner's MACs, the figures' colours)
+    are read from it, and the light list of names the command line shows agrees with it."""
+    from hlcore.fused import FusedStep
+    from hlcore.learners import LEARNERS
+    from hlcore.names import BASE_LEARNERS
+    from hlcore.plan import macs_per_sample
+    from hlcore.plots import style
+
+    assert set(BASE_LEARNERS) == set(LEARNERS)
+    for name, cls in LEARNERS.items():
+        assert macs_per_sample(name, 30, 15, 100) == cls.macs(30, 15, 100) > 0
+        assert style(f"{name}(NTK)")["color"] == style(name)["color"] == cls.colour
+    assert {LEARNERS[n]: LEARNERS[n].fused_kind for n in ("2layer", "3layer", "3resnet")}.items() <= FusedStep.KINDS.items()
+    assert LEARNERS["3resnet-plain"] not in FusedStep.KINDS
