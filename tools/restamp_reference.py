@@ -26,7 +26,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("name", choices=sorted(restamp.RETRAIN))
     ap.add_argument("--per-learner", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="draws the sample (default: the number of earlier re-stamps, so that "
+                         "each re-stamp checks other configurations)")
     args = ap.parse_args(argv)
     ref = pages.reference(args.name)
     if ref is None:
@@ -35,7 +37,8 @@ def main(argv=None) -> int:
     if not ref.stale:
         print(f"{args.name}: its compute hash is current; nothing to do")
         return 0
-    checked = restamp.check(args.name, ref.tables, ref.P, args.per_learner, args.seed,
+    seed = len(ref.run.get("restamped", [])) if args.seed is None else args.seed
+    checked = restamp.check(args.name, ref.tables, ref.P, args.per_learner, seed,
                             progress=lambda s: print(s, flush=True))
     print(checked.to_string(index=False))
     if checked.empty or not checked["agrees"].all():
@@ -47,7 +50,7 @@ def main(argv=None) -> int:
                             capture_output=True, text=True).stdout.strip()
     run.setdefault("restamped", []).append({
         "date": datetime.now(timezone.utc).isoformat()[:19], "commit": commit,
-        "from_compute_hash": run.get("compute_hash"),
+        "from_compute_hash": run.get("compute_hash"), "sample_seed": seed,
         "configurations": int(len(checked.groupby(["learner", "N", "m", "seed", "lr",
                                                   "weight_decay"], dropna=False))),
         "compared": f"{', '.join(restamp.ERRORS)} within relative {restamp.TOLERANCE:g}",
