@@ -78,10 +78,12 @@ class Learner(nn.Module):
     #: its colour in every figure
     colour = "#555555"
 
-    @staticmethod
-    def macs(d: int, k: int, m: int) -> float:
-        """Multiply-adds of one forward pass of one sample (the cost planner's unit)."""
-        raise NotImplementedError
+    @classmethod
+    def macs(cls, d: int, k: int, m: int) -> float:
+        """Multiply-adds of one forward pass of one sample (the cost planner's unit): every
+        weight of the layout once."""
+        second = 0 if cls.second_input is None else ({"k": k, "m": m}[cls.second_input] + 1) * m
+        return k * m + (d + 1) * m + second
     trained: tuple[str, ...] = ()
     _layout_names: tuple[str, ...] = ()
 
@@ -124,9 +126,20 @@ class Learner(nn.Module):
     def batch(self) -> int:
         return len(self.seeds)
 
+    #: the input width of the second hidden layer: "k" (the ResNet's bottleneck out1) or "m";
+    #: None: one hidden layer
+    second_input: str | None = None
+
     def _layout(self) -> dict:
-        """name -> (rows, cols, std, bias_std or None): the weights and their initialisation."""
-        raise NotImplementedError
+        """name -> (rows, cols, std, bias_std or None): the weights and their initialisation,
+        in the order they are drawn: A, W, then the second hidden layer (named third in
+        `_layout_names`) if there is one."""
+        s, d, k, m = self.init_scales, self.d, self.k, self.m
+        out = {"A": (k, m, s["a_std"], None), "W": (m, d + 1, s["w_std"], s["bias_std"])}
+        if self.second_input is not None:
+            width = {"k": k, "m": m}[self.second_input]
+            out[self._layout_names[2]] = (m, width + 1, s["v_std"], s["bias_std"])
+        return out
 
     def weight(self, name: str) -> torch.Tensor:
         """The effective weight: initialisation plus its displacement, if it has one. (A
@@ -172,17 +185,11 @@ class ResNet3(Learner):
     name = "3resnet"
     trained = ("W", "V")
     _layout_names = ("A", "W", "V")
-    fused_kind, ntk_growth, colour = "3resnet", 0, "#1f5fbf"
+    fused_kind, ntk_growth, colour, second_input = "3resnet", 0, "#1f5fbf", "k"
 
-    @staticmethod
-    def macs(d, k, m):
-        return (d + 1) * m + k * m + (k + 1) * m + k * m
-
-    def _layout(self):
-        s, d, k, m = self.init_scales, self.d, self.k, self.m
-        return {"A": (k, m, s["a_std"], None),
-                "W": (m, d + 1, s["w_std"], s["bias_std"]),
-                "V": (m, k + 1, s["v_std"], s["bias_std"])}
+    @classmethod
+    def macs(cls, d, k, m):
+        return super().macs(d, k, m) + k * m  # out1 = A0 h1 as well
 
     # The bottleneck out1 always reads the fixed A0: the network never trains A, and the
     # conjugate kernel '3resnet(last)' (a new output layer on the last hidden layer) must leave
@@ -204,17 +211,7 @@ class ResNetPlain(Learner):
     name = "3resnet-plain"
     trained = ("A", "W", "U")
     _layout_names = ("A", "W", "U")
-    ntk_growth, colour = 1, "#6a3d9a"
-
-    @staticmethod
-    def macs(d, k, m):
-        return (d + 1) * m + (m + 1) * m + k * m
-
-    def _layout(self):
-        s, d, k, m = self.init_scales, self.d, self.k, self.m
-        return {"A": (k, m, s["a_std"], None),
-                "W": (m, d + 1, s["w_std"], s["bias_std"]),
-                "U": (m, m + 1, s["v_std"], s["bias_std"])}
+    ntk_growth, colour, second_input = 1, "#6a3d9a", "m"
 
     def hidden(self, x):
         h1 = self.layer("W", self._batched(x))
@@ -227,17 +224,7 @@ class FC3(Learner):
     name = "3layer"
     trained = ("W", "V")
     _layout_names = ("A", "W", "V")
-    fused_kind, ntk_growth, colour = "3layer", 1, "#e08214"
-
-    @staticmethod
-    def macs(d, k, m):
-        return (d + 1) * m + (m + 1) * m + k * m
-
-    def _layout(self):
-        s, d, k, m = self.init_scales, self.d, self.k, self.m
-        return {"A": (k, m, s["a_std"], None),
-                "W": (m, d + 1, s["w_std"], s["bias_std"]),
-                "V": (m, m + 1, s["v_std"], s["bias_std"])}
+    fused_kind, ntk_growth, colour, second_input = "3layer", 1, "#e08214", "m"
 
     def hidden(self, x):
         return self.layer("V", self.layer("W", self._batched(x)))
@@ -251,13 +238,6 @@ class FC2(Learner):
     _layout_names = ("A", "W")
     fused_kind, ntk_growth, colour = "2layer", 0, "#2b9348"
 
-    @staticmethod
-    def macs(d, k, m):
-        return (d + 1) * m + k * m
-
-    def _layout(self):
-        s, d, k, m = self.init_scales, self.d, self.k, self.m
-        return {"A": (k, m, s["a_std"], None), "W": (m, d + 1, s["w_std"], s["bias_std"])}
 
     def hidden(self, x):
         return self.layer("W", self._batched(x))
