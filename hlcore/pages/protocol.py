@@ -155,7 +155,8 @@ def run(P: dict, out_dir) -> dict:
     fig = protocol_figure(T, P)
     plots.save_figure(fig, "protocol", table.drop(columns=["cached"]), out_dir)
     plots.glue("protocol.figure", fig, display=False)
-    plots.glue("protocol.caption", protocol_key(T, P) + ".")
+    key = protocol_key(T, P)
+    plots.glue("protocol.caption", key[0].upper() + key[1:] + ".")  # a sentence of its own
     plt.close(fig)
     return T
 
