@@ -24,6 +24,12 @@ from .train import DECAYS, paper_grid
 
 
 
+# Parameters are dataclasses, not pydantic models [our choice]: a page's parameters cell is plain
+# papermill, whose `--help-notebook` reads the type annotations as text (`N_values: list[int]`),
+# and every bad value must be one line naming it (pydantic's errors are multi-line reports); the
+# checks below are few (bounds, choices, evenness) and the cross-field ones live with each page
+# (`NotebookSpec.check`) and its target. A Param carries its type as that text, and parses and
+# checks values itself.
 @dataclass(frozen=True)
 class Param:
     """One notebook parameter: its type ('int', 'float', 'str', 'bool', or 'list[...]') and
