@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from .names import is_kernel_name as _is_kernel  # noqa: F401 (the criteria use it)
+
 REPRODUCED = "reproduced"
 PARTLY = "partly reproduced"
 NOT_REPRODUCED = "not reproduced"
@@ -366,10 +368,6 @@ def _need(table: pd.DataFrame, columns, what: str) -> None:
 
 def _fmt(x: float) -> str:
     return "inf" if x == math.inf else f"{x:.3g}"
-
-
-def _is_kernel(name: str) -> bool:
-    return "(" in str(name)
 
 
 # ---------------------------------------------------------------------------------------------
