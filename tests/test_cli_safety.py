@@ -165,6 +165,13 @@ def test_plan_flags_networks_that_cannot_fit(capsys):
     assert "TOO LARGE" not in format_plan(plan("width", "quick", calibration=calib))
 
 
+def _foreground_signals():
+    """As in a terminal's foreground: a shell runs a background job (`make test &`, nohup, a
+    CI runner) with SIGINT ignored, which its children inherit and Python then keeps; a Ctrl-C
+    test must start hl with the default disposition."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run_until_training(tmp_path):
     """hl run in a session of its own, returned once the notebook's kernel has stored its
     first result (the phase under test), with tens of seconds of training still to go."""
@@ -175,7 +182,7 @@ def _run_until_training(tmp_path):
                           "-p", "epochs", "300", "--force",
                           "--out", str(tmp_path / "o")], cwd=tmp_path,
                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         start_new_session=True)
+                         start_new_session=True, preexec_fn=_foreground_signals)
     results = tmp_path / "cache" / "results"
     while not (results.exists() and any(results.rglob("*.json"))):
         assert p.poll() is None, p.communicate()[0]
