@@ -38,9 +38,16 @@ def test_every_committed_reference_verdict_is_recomputed(name):
     assert fig.axes
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _shared_cache(tmp_path_factory):
+    """One cache for this module's smoke runs: a page published twice runs once."""
+    global SHARED_CACHE
+    SHARED_CACHE = tmp_path_factory.mktemp("reference-smoke-cache")
+
+
 def publish_smoke(name, tmp_path, monkeypatch):
     """A smoke run of page `name` published as if it were a reference run."""
-    monkeypatch.setenv("HL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HL_CACHE", str(SHARED_CACHE))
     out = tmp_path / "out" / name
     assert hl(["run", name, "--profile", "smoke", "--out", str(out)]) == 0
     root = tmp_path / "reference"
