@@ -144,14 +144,12 @@ def _check_memory(name: str, profile: str, overrides: dict) -> None:
 
 
 def _book(args) -> int:
-    from . import profiles
     from .pages import PAGES
     from .pipeline import build_book
 
     _use_executor(args)
     for name in args.only or PAGES:  # every page, as hl run checks one, before any work
-        profiles.get_spec(name)
-        _check_memory(name, args.profile, {})
+        _check_memory(name, args.profile, {})  # resolves its parameters first: a bad name fails
         if args.profile == "paper":
             _check_time(name, {})
     build_book(args.profile, only=args.only, force=args.force, path_output=args.path_output,

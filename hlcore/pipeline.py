@@ -40,9 +40,7 @@ class PipelineError(RuntimeError):
 def notebook_path(name: str) -> Path:
     from .pages import get
 
-    page = get(name)
-    path = (page.notebook if page.notebook.parent != REPO_ROOT / "notebooks"
-            else NOTEBOOK_DIR / f"{name}.ipynb")  # NOTEBOOK_DIR: tests move the folder
+    path = get(name).notebook or NOTEBOOK_DIR / f"{name}.ipynb"
     if not path.exists():
         raise PipelineError(f"notebook {path} is missing; run hl from a clone of the repository")
     return path

@@ -151,8 +151,8 @@ class NotebookSpec:
     def __post_init__(self):
         given = dict(self.profiles)
         complete = {"quick": dict(given.get("quick", {}))}
-        for name in ("smoke", "reference", "paper"):
-            complete[name] = {**complete[self.BASE[name]], **given.get(name, {})}
+        for name, base in self.BASE.items():  # in order: paper builds on reference
+            complete[name] = {**complete[base], **given.get(name, {})}
         object.__setattr__(self, "profiles", complete)
 
     def param(self, name: str) -> Param:

@@ -26,8 +26,6 @@ def claim_figures() -> dict:
 def present(verdict: Verdict, out_dir=".") -> pd.DataFrame:
     """On a page: save verdict.json beside the figures (the report is built from it), glue
     the summary and criterion for the prose, and return the clause table to display."""
-    from pathlib import Path
-
     from . import plots
 
     main = claim_pages().get(verdict.claim, verdict.claim) == verdict.claim

@@ -58,14 +58,12 @@ class Page:
     more: dict = field(default_factory=dict)
     #: (tables, parameters) -> a table shown in its reference section
     table: Callable | None = None
-    #: its notebook (default notebooks/NAME.ipynb)
+    #: its notebook, for a page outside the package (None: notebooks/NAME.ipynb)
     notebook: Path | None = None
 
     def __post_init__(self):
         if self.spec.name != self.name:
             raise ValueError(f"page {self.name!r} has the parameters of {self.spec.name!r}")
-        if self.notebook is None:
-            self.notebook = REPO_ROOT / "notebooks" / f"{self.name}.ipynb"
 
     @property
     def module_name(self) -> str:
