@@ -2,8 +2,9 @@
 samples at which a learner's test error drops below a threshold, found by a search over N.
 
 Search (per learner, dimension d and seed): double N from `N0` until the error is below the
-threshold or N exceeds `N_max` ("not reached"), then bisect `refine` times (geometrically)
-between the last N that failed and the first that succeeded. Every evaluation trains the
+threshold or N exceeds `N_max` ("not reached"), then bisect (at the geometric midpoint)
+between the last N that failed and the first that succeeded until the two are within a factor
+1 + `resolution` (0.1: N* known to 10%). Every evaluation trains the
 learner's whole grid (or fits the kernel's ridge path) and takes the configuration chosen on
 validation; results go through the result cache, so a re-run only computes new points.
 """
@@ -69,11 +70,16 @@ def cube_cap(d: int, N_max: int, fraction: float = CUBE_FRACTION) -> int:
     return max(1, min(int(N_max), int(fraction * 2**d)))
 
 
-def n_star(error_at, threshold: float, *, N0: int, N_max: int, refine: int = 2) -> dict:
-    """Smallest N (on the search's grid) with error_at(N) < threshold.
+def n_star(error_at, threshold: float, *, N0: int, N_max: int,
+           resolution: float = 0.1) -> dict:
+    """Smallest N (to a relative `resolution`) with error_at(N) < threshold.
 
-    Returns {'n_star', 'reached', 'curve': [(N, error), ...]}; when not reached, n_star is
-    the largest N tried (a lower bound)."""
+    Returns {'n_star', 'n_lo', 'reached', 'curve': [(N, error), ...]}: when reached, N* lies in
+    (n_lo, n_star] with n_star <= (1 + resolution) n_lo, or n_star - n_lo = 1 (n_lo None:
+    reached at N0, an upper bound); when not reached, n_star is the largest N tried (a lower
+    bound)."""
+    if resolution <= 0:
+        raise ValueError(f"resolution must be positive; got {resolution}")
     curve = []
     N, last_fail = N0, None
     while True:
@@ -83,17 +89,15 @@ def n_star(error_at, threshold: float, *, N0: int, N_max: int, refine: int = 2) 
             break
         last_fail = N
         if N >= N_max:
-            return {"n_star": N, "reached": False, "curve": curve}
+            return {"n_star": N, "n_lo": N, "reached": False, "curve": curve}
         N = min(2 * N, N_max)
     hi, lo = N, last_fail
-    for _ in range(refine if lo is not None else 0):
-        mid = int(round(math.sqrt(lo * hi)))
-        if mid <= lo or mid >= hi:
-            break
+    while lo is not None and hi > (1 + resolution) * lo and hi - lo > 1:
+        mid = min(max(int(round(math.sqrt(lo * hi))), lo + 1), hi - 1)
         err = error_at(mid)
         curve.append((mid, err))
         if err < threshold:
             hi = mid
         else:
             lo = mid
-    return {"n_star": hi, "reached": True, "curve": sorted(curve)}
+    return {"n_star": hi, "n_lo": lo, "reached": True, "curve": sorted(curve)}

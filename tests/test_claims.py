@@ -684,3 +684,69 @@ def test_sensitivity_edges_leave_open_only_the_half_of_the_claim_they_sit_in():
     nameless = C.Budget(epochs=800, grid="g", seeds=3, edges=["3resnet: lr 5 at the top"])
     assert SEN.sensitivity(t, 0.3, 0.72, nameless).verdict == C.INCONCLUSIVE
     assert SEN.sensitivity(sensitivity_table(), 0.3, 0.72, SHORT).verdict == C.INCONCLUSIVE
+
+
+def test_n_star_bisects_to_its_resolution():
+    from hlcore import gap
+
+    tried = []
+
+    def error_at(N):  # a learner that learns from N = 777 on
+        tried.append(N)
+        return 0.0 if N >= 777 else 1.0
+
+    res = gap.n_star(error_at, 0.5, N0=32, N_max=8000, resolution=0.1)
+    assert res["reached"] and res["n_lo"] < 777 <= res["n_star"] <= 1.1 * res["n_lo"]
+    assert res["curve"] == sorted((N, error_at(N)) for N in tried[:len(res["curve"])])
+    # not reached: the cap is a lower bound; reached at once: no lower end
+    assert gap.n_star(lambda N: 1.0, 0.5, N0=32, N_max=100)["reached"] is False
+    assert gap.n_star(lambda N: 0.0, 0.5, N0=32, N_max=100)["n_lo"] is None
+    with pytest.raises(ValueError, match="resolution"):
+        gap.n_star(error_at, 0.5, N0=32, N_max=100, resolution=0)
+
+
+def test_sample_gap_seeds_draw_their_own_target_and_data(tmp_path, monkeypatch):
+    """Each seed draws the target's coordinates and the data, so kernels' N* differ between
+    seeds (they were copies when only the initialisation changed)."""
+    from hlcore import profiles
+
+    monkeypatch.setenv("HL_CACHE", str(tmp_path))
+    P = profiles.resolve("sample-gap", "smoke", d_values=[10], k=2, threshold_fraction=0.9,
+                         N0=8, N_max=100, resolution=0.05, seeds=2,
+                         kernels=["2layer(NTK-inf)"])
+    P["learners"] = []
+    n = GAP.search(P)["n_star"]
+    assert n["coords"].nunique() == 2 and n["reached"].all()
+    assert n["n_star"].nunique() == 2, n
+
+
+def test_sample_gap_exponents_spread_over_seeds_only():
+    # two seeds with exponents 1.0 and 1.4 (each seed's points exactly on its line)
+    d = np.array([12, 16, 20, 24], float)
+    rows = [{"learner": "3resnet", "d": x, "seed": s, "n_star": 10 * x**e, "reached": True,
+             "cube_fraction": 0.01} for s, e in ((0, 1.0), (1, 1.4)) for x in d]
+    fit = GAP.seed_exponents(pd.DataFrame(rows))
+    assert fit["slope"] == pytest.approx(1.2) and fit["stderr"] == pytest.approx(0.2)
+    assert fit["seeds"] == 2
+    # kernels' exponent 3 in both seeds: differences 2.0 and 1.6, mean 1.8 +- 0.2: judged
+    kern = [{**r, "learner": "2layer(NTK-inf)", "n_star": r["d"] ** 3} for r in rows]
+    t = pd.DataFrame(rows + kern)
+    v = GAP.sample_gap(t, ["2layer(NTK-inf)"], FULL)
+    assert v.clauses[1].passed and "mean 1.80 +- 0.20 over 2 seeds" in v.clauses[1].detail
+    # one seed shows no spread: the exponent clause is open, not passed
+    v = GAP.sample_gap(t[t.seed == 0], ["2layer(NTK-inf)"], FULL)
+    assert not v.clauses[1].judged and "one seed cannot show a spread" in v.clauses[1].detail
+    # a seed whose kernel exponent is below its ResNet's fails the clause, whatever the mean
+    t2 = t.copy()
+    sel = (t2.learner == "2layer(NTK-inf)") & (t2.seed == 1)
+    t2.loc[sel, "n_star"] = 1000 * t2.loc[sel, "d"] ** 1.2
+    assert not GAP.sample_gap(t2, ["2layer(NTK-inf)"], FULL).clauses[1].passed
+
+
+def test_sample_gap_censored_points_are_named_and_left_out_of_the_fit():
+    t = capped(gap_table(), 32, "2layer(NTK-inf)", 5000)
+    fit = GAP.fit_exponent(t[t.learner == "2layer(NTK-inf)"])
+    assert fit["points"] == 6  # d = 32's two seeds are lower bounds, not values
+    v = GAP.sample_gap(t, ["2layer(NTK-inf)", "2layer(last-inf)"], FULL)
+    assert ("2layer(NTK-inf) never reached (a lower bound) at d = 32 (2 points)"
+            in v.notes[1])
