@@ -156,7 +156,8 @@ def sgd_search(d: int, N: int, m: int, lrs, weight_decays, seeds=(0,), epochs: i
     Returns (models, history): one row per trained model (final train, validation and test
     error; its norm ||W||_F, the initialisation's ||W0||_F and the displacement's
     ||W - W0||_F), and one row per model and recorded epoch (train error, norm) for the
-    frontier. Choices among models are to be made on the validation error."""
+    frontier; diverged models are in both, marked in their `diverged` column. Choices among
+    models are to be made on the validation error."""
     target = make_target("parity6", d=d)
     data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=data_seed, device=device)
     model, configs, hist, _ = train_models(d, m, data, lrs, weight_decays, seeds, epochs,
@@ -178,9 +179,9 @@ def sgd_search(d: int, N: int, m: int, lrs, weight_decays, seeds=(0,), epochs: i
              "val_error": float(val[b]), "test_error": float(test[b]),
              "diverged": (s, lr, wd) in dead}
             for b, (s, lr, wd) in enumerate(configs)]
-    models = pd.DataFrame(rows)
-    hist = hist.assign(d=d, N=N, m=m)
-    return models[~models["diverged"]].reset_index(drop=True), hist[~hist["diverged"]]
+    # every configuration is kept, a diverged one marked: a search that drops them cannot be
+    # checked for completeness
+    return pd.DataFrame(rows), hist.assign(d=d, N=N, m=m)
 
 
 def frontier(history: pd.DataFrame, error: str = "train_error") -> pd.DataFrame:

@@ -117,6 +117,12 @@ def _hierarchy_row(row, group: pd.DataFrame, P: dict) -> dict:
     return table.iloc[0].to_dict()
 
 
+def _data_seed(row, P: dict) -> int:
+    """The Frobenius search's data seed: the model's seed (a run made before each seed drew
+    its own data, one without `beyond_seeds` among its parameters, used data seed 0)."""
+    return int(row["seed"]) if "beyond_seeds" in P else 0
+
+
 def _frobenius_row(row, group: pd.DataFrame, P: dict) -> dict:
     """A model of the SGD search: the run's whole grid at its (d, N, m, seed)."""
     from .frobenius import sgd_search
@@ -124,7 +130,7 @@ def _frobenius_row(row, group: pd.DataFrame, P: dict) -> dict:
     models, _ = sgd_search(int(row["d"]), int(row["N"]), int(row["m"]), P["lrs"],
                            P["weight_decays"], seeds=[int(row["seed"])],
                            epochs=int(row["epochs"]), n_val=P["n_val"], n_test=P["n_test"],
-                           device="cpu")
+                           data_seed=_data_seed(row, P), device="cpu")
     return _pick(models, row)
 
 

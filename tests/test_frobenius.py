@@ -69,3 +69,40 @@ def test_the_pages_searches_come_from_the_result_cache_the_second_time(tmp_path,
     again = page._search(P, P["N"], P["m_values"][0])
     pd.testing.assert_frame_equal(models, again[0])
     pd.testing.assert_frame_equal(history.reset_index(drop=True), again[1])
+
+
+def test_the_search_records_every_configuration_and_each_seed_draws_its_data(tmp_path,
+                                                                            monkeypatch):
+    """A diverged model is a row marked diverged, never dropped; seeds differ in their data."""
+    from hlcore import profiles
+    from hlcore.pages import frobenius as page
+
+    monkeypatch.setenv("HL_CACHE", str(tmp_path))
+    P = profiles.resolve("frobenius", "smoke", lrs=[0.1, 1e6], seeds=2, epochs=3)
+    models, history = page._search(P, P["N"], P["m_values"][0])
+    assert len(models) == 4 and not page.missing_configurations(models, P)
+    assert models[models["lr"] == 1e6]["diverged"].all()
+    assert not models[models["lr"] == 0.1]["diverged"].any()
+    assert history["diverged"].any()
+    # the two seeds' models differ beyond their initialisation: their data differ
+    a, b = (models[(models["seed"] == s) & (models["lr"] == 0.1)].iloc[0] for s in (0, 1))
+    assert a["train_error"] != b["train_error"] and a["init_norm"] != b["init_norm"]
+
+
+def test_a_missing_configuration_leaves_the_page_open():
+    """The claim is negative, so its search must be complete: the committed run of issue 33's
+    report (learning rate 50 in its parameters, no row of it) cannot be judged, and a model
+    table without one configuration names it."""
+    from hlcore import claims as C, pages
+    from hlcore.pages import frobenius as page
+
+    P = {"m_values": [200], "seeds": 2, "lrs": [0.1, 1.0], "weight_decays": [0.0, 1e-5]}
+    full = pd.DataFrame([{"m": 200, "seed": s, "lr": lr, "weight_decay": wd}
+                         for s in range(2) for lr in P["lrs"] for wd in P["weight_decays"]])
+    assert page.missing_configurations(full, P) == []
+    assert page.missing_configurations(full.iloc[1:], P) == ["m=200, seed=0, lr=0.1, decay=0"]
+    ref = pages.reference("frobenius")
+    if 50.0 in ref.P["lrs"]:  # the run made before every configuration was kept
+        v = page.frobenius_verdict(ref.tables, ref.P)
+        assert v.verdict == C.INCONCLUSIVE and "missing" in v.clauses[-1].detail
+        assert not v.clauses[-1].judged

@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from .. import plots
+from .. import claims, plots
 from ..claims import (Budget, Clause, Verdict, _fmt, _need, _verdict)
 from ..plan import Task
 from ..profiles import (NotebookSpec, Param)
@@ -28,7 +28,8 @@ FROBENIUS = NotebookSpec(
         Param("lrs", "list[float]", "learning-rate grid", min=0),
         Param("weight_decays", "list[float]", "weight-decay grid", min=0),
         Param("epochs", "int", "SGD epochs (learning rate / 10 at half)", min=1),
-        Param("seeds", "int", "number of seeds", min=1),
+        Param("seeds", "int", "number of seeds of the search (each draws the data and the "
+              "initialisation)", min=1),
         Param("n_val", "int", "validation-set size (chooses SGD's model)", min=1),
         Param("n_test", "int", "test-set size", min=1),
         Param("hand_epochs", "int", "epochs of the hand-made networks' training at d = 6",
@@ -36,6 +37,7 @@ FROBENIUS = NotebookSpec(
         Param("N_values", "list[int]", "training-set sizes of the beyond-the-paper panel",
               min=1),
         Param("beyond_m", "int", "width of the beyond-the-paper panel (even)", min=2, even=True),
+        Param("beyond_seeds", "int", "seeds of the beyond-the-paper panel", min=1),
         Param("panel_b", "bool", "also run the paper's heavier panel (b): d 100, N 50000"),
         Param("device", "str", "'auto', 'cpu' or 'cuda'", choices=("auto", "cpu", "cuda")),
     ),
@@ -47,11 +49,15 @@ FROBENIUS = NotebookSpec(
         "quick": dict(d=40, N=5000, m_values=[200, 500, 1000],
                       lrs=[0.05, 0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
                       epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500,
-                      N_values=[1000, 5000, 10000], beyond_m=500, panel_b=False, device="auto"),
-        # the paper's panel (a) at its 800 epochs and one seed, widths to 1000
-        "reference": dict(lrs=[0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0],
-                          weight_decays=[0.0, 1e-4], epochs=800, hand_epochs=3000,
-                          N_values=[1000, 5000, 20000]),
+                      N_values=[1000, 5000, 10000], beyond_m=500, beyond_seeds=1,
+                      panel_b=False, device="auto"),
+        # the paper's panel (a) at its 800 epochs, 3 seeds, widths to 1000; weight decay on the
+        # paper's lattice from 1e-5 to 1e-4 (at 1e-4 training already collapses, train error
+        # 0.75-0.80, in an earlier run with decays 0 and 1e-4 only); learning rates to 20 (50
+        # diverged in every configuration of that run, 20 at m = 200 without decay)
+        "reference": dict(lrs=[0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0],
+                          weight_decays=[0.0, 1e-5, 2e-5, 5e-5, 1e-4], epochs=800, seeds=3,
+                          hand_epochs=3000, N_values=[1000, 5000, 20000]),
         "paper": dict(m_values=[200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
                       lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0], n_val=5000,
                       n_test=10000, N_values=[1000, 2000, 5000, 10000, 20000, 50000],
@@ -71,7 +77,7 @@ NORM_MARGIN = 2.0
 
 def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
               checkpoints: pd.DataFrame | None = None, paper_best_test: float | None = None,
-              beyond: pd.DataFrame | None = None) -> Verdict:
+              beyond: pd.DataFrame | None = None, missing: list[str] = ()) -> Verdict:
     """`hand`: the hand-made networks, one per error level (train_error, test_error,
     frobenius_norm); `sgd`: every SGD-trained model (train_error, val_error, test_error,
     frobenius_norm). `checkpoints` (train_error, frobenius_norm, optionally test_error), e.g.
@@ -82,11 +88,17 @@ def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
     larger than the hand-made network's); a level no SGD model reached cannot be judged, and
     with none reached the norm clause is open whatever the budget. "SGD cannot find a
     solution with small test error" is a negative claim: it is checked against SGD's best
-    test error over every model (the paper's rule), not only the one chosen on validation."""
+    test error over every model (the paper's rule), not only the one chosen on validation.
+    Being negative, it needs the whole search: `missing` names configurations of the grid
+    with no row (diverged models are rows, marked in a `diverged` column, and compared with
+    nothing), and any missing one leaves the verdict open."""
     _need(sgd, ["train_error", "val_error", "frobenius_norm"], "SGD")
     if "test_error" not in sgd.columns:
         raise ValueError("SGD table lacks column(s) ['test_error']")
-    sgd = sgd.reset_index(drop=True)
+    diverged = sgd["diverged"].astype(bool) if "diverged" in sgd else pd.Series(False,
+                                                                               index=sgd.index)
+    n_diverged = int(diverged.sum())
+    sgd = sgd[~diverged & sgd["train_error"].notna()].reset_index(drop=True)
     statement = ("SGD from a random initialisation does not find the small-norm networks that "
                  "exist for a degree-6 parity: it fits the training set only at much larger "
                  "norms and its test error stays far above theirs.")
@@ -142,6 +154,12 @@ def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
                f"best {_fmt(best_test)} (chosen on validation {_fmt(chosen.test_error)}) vs "
                f"hand-made {_fmt(easiest.hand_test_error)}", "hurts"),
     ]
+    complete = Clause("every configuration of the search is recorded (a diverged one marked)",
+                      not missing, (f"{len(missing)} missing: " + "; ".join(missing[:5])
+                                    + ("; ..." if len(missing) > 5 else "")) if missing else
+                      f"{len(sgd) + n_diverged} configurations, {n_diverged} diverged",
+                      "either", judged=not missing)
+    clauses.append(complete)
     notes = []
     if paper_best_test is not None:
         notes.append(f"SGD's best test error over every model: {_fmt(best_test)} here, "
@@ -167,9 +185,23 @@ def _paper_frobenius():
 
 def frobenius_verdict(T: dict, P: dict) -> Verdict:
     paper = _paper_frobenius()
+    models = T["frobenius_models"]
+    if "diverged" not in models:  # a run made before diverged models were kept
+        models = models.assign(diverged=False)
+    history = T.get("frobenius_history")
+    if history is not None and "diverged" in history:
+        history = history[~history["diverged"].astype(bool)]
+    # The edge check needs the whole grid with its choices on validation marked, and weight
+    # decay's limit scored: decay pulls W itself to 0, whose output is the zero function, with
+    # error E[y^2] = 1 on every set (y = +-1). Where the largest decay is chosen, that limit
+    # decides whether a larger one could do better.
+    grid = models.drop(columns=["selected_val", "selected_test"], errors="ignore")
+    zero = pd.DataFrame({"N": sorted(grid["N"].unique()), "train_error": 1.0,
+                         "val_error": 1.0, "test_error": 1.0})
+    budget = Budget.of(P, claims.with_decay_limit(grid.assign(decay="weight"), zero))
     return frobenius(
-        T["frobenius_hand"], T["frobenius_models"], Budget.of(P),
-        checkpoints=T.get("frobenius_history"), beyond=T.get("frobenius_vs_N"),
+        T["frobenius_hand"], models, budget, checkpoints=history,
+        beyond=T.get("frobenius_vs_N"), missing=missing_configurations(models, P),
         paper_best_test=float(paper[paper["series"] == "sgd_best_test"]["error"].min()))
 
 
@@ -269,23 +301,41 @@ def hand_table(hand: pd.DataFrame, P: dict) -> pd.DataFrame:
         ["goal", "train_error", "test_error", "frobenius_norm", "norm_over_sqrt_d"]].round(4)
 
 
-def _search(P: dict, N: int, m: int):
-    """frobenius.sgd_search at (N, m) with the page's grid: (models, history), each cached."""
+def _search(P: dict, N: int, m: int, seeds: int | None = None):
+    """frobenius.sgd_search at (N, m) with the page's grid, one search per seed (each seed
+    draws the data and the initialisation): (models, history), each cached per seed."""
     from .. import frobenius as fb
 
-    found = {}
+    parts = []
+    for seed in range(P["seeds"] if seeds is None else seeds):
+        found = {}
 
-    def search(part):
-        if not found:
-            found["models"], found["history"] = fb.sgd_search(
-                P["d"], N, m, P["lrs"], P["weight_decays"], seeds=range(P["seeds"]),
-                epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"], device=P["device"])
-        return found[part]
+        def search(part, seed=seed, found=found):
+            if not found:
+                found["models"], found["history"] = fb.sgd_search(
+                    P["d"], N, m, P["lrs"], P["weight_decays"], seeds=(seed,),
+                    epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"],
+                    data_seed=seed, device=P["device"])
+            return found[part]
 
-    spec = dict(d=P["d"], N=N, m=m, lrs=P["lrs"], weight_decays=P["weight_decays"],
-                seeds=P["seeds"], epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"])
-    return tuple(_cached(f"frobenius-sgd-{part}", P, lambda part=part: search(part), **spec)
-                 for part in ("models", "history"))
+        spec = dict(d=P["d"], N=N, m=m, lrs=P["lrs"], weight_decays=P["weight_decays"],
+                    seed=seed, data_seed=seed, epochs=P["epochs"], n_val=P["n_val"],
+                    n_test=P["n_test"])
+        parts.append([_cached(f"frobenius-sgd-{part}", P, lambda part=part: search(part),
+                              **spec) for part in ("models", "history")])
+    return tuple(pd.concat([p[i] for p in parts], ignore_index=True) for i in (0, 1))
+
+
+def missing_configurations(models: pd.DataFrame, P: dict) -> list[str]:
+    """The configurations of the search (width x seed x learning rate x weight decay) that
+    have no row in `models`: each one run is recorded, a diverged one marked."""
+    import itertools
+
+    have = set(zip(models["m"].astype(int), models["seed"].astype(int),
+                   models["lr"].astype(float), models["weight_decay"].astype(float)))
+    return [f"m={m}, seed={s}, lr={lr:g}, decay={wd:g}" for m, s, lr, wd in itertools.product(
+        P["m_values"], range(P["seeds"]), P["lrs"], P["weight_decays"])
+        if (m, s, float(lr), float(wd)) not in have]
 
 
 def run(P: dict, out_dir, hand: pd.DataFrame) -> dict:
@@ -294,7 +344,9 @@ def run(P: dict, out_dir, hand: pd.DataFrame) -> dict:
     import matplotlib.pyplot as plt
 
     searches = {m: _search(P, P["N"], m) for m in P["m_values"]}
-    models = pd.concat([s[0] for s in searches.values()], ignore_index=True)
+    from ..train import mark_selected
+
+    models = mark_selected(pd.concat([s[0] for s in searches.values()], ignore_index=True))
     history = pd.concat([s[1] for s in searches.values()], ignore_index=True)
     T = {"frobenius_hand": hand, "frobenius_models": models, "frobenius_history": history}
     fig = frobenius_figure(T, P)
@@ -319,17 +371,20 @@ def run_beyond(P: dict, out_dir, T: dict) -> pd.DataFrame:
     beyond = []
     for N in P["N_values"]:  # the main search at (N, beyond_m) is reused
         ms = (searches[P["beyond_m"]] if N == P["N"] and P["beyond_m"] in searches
-              else _search(P, N, P["beyond_m"]))[0]
-        b = ms.loc[ms["val_error"].idxmin()]
-        beyond.append({"learner": "2layer-sign", "N": N, "m": P["beyond_m"], "d": P["d"],
-                       "test_error": b.test_error, "train_error": b.train_error,
-                       "frobenius_norm": b.frobenius_norm, "lr": b.lr,
-                       "weight_decay": b.weight_decay, "seed": int(b.seed)})
+              else _search(P, N, P["beyond_m"], seeds=P["beyond_seeds"]))[0]
+        for seed, g in ms[ms["seed"] < P["beyond_seeds"]].groupby("seed"):
+            g = g[~g["diverged"].astype(bool)]
+            b = g.loc[g["val_error"].idxmin()]
+            beyond.append({"learner": "2layer-sign", "N": N, "m": P["beyond_m"], "d": P["d"],
+                           "test_error": b.test_error, "train_error": b.train_error,
+                           "frobenius_norm": b.frobenius_norm, "lr": b.lr,
+                           "weight_decay": b.weight_decay, "seed": int(seed)})
     T["frobenius_vs_N"] = beyond = pd.DataFrame(beyond)
     fig = beyond_figure(beyond, P)
     plots.save_figure(fig, "frobenius_vs_N", beyond, out_dir)
     plt.show()
-    best = models.loc[models["val_error"].idxmin()]  # chosen on validation
+    ok = models[~models["diverged"].astype(bool)]
+    best = ok.loc[ok["val_error"].idxmin()]  # chosen on validation
     plots.glue("frobenius.hand_norms", ", ".join(f"{v:.1f}" for v in
                hand["frobenius_norm"] / np.sqrt(P["d"])) if len(hand) else "none")
     plots.glue("frobenius.hand_best_err",
@@ -385,8 +440,10 @@ def tasks(P: dict) -> list[Task]:
                   epochs=P["hand_epochs"])]
     tasks += [Task("train", "2layer-sign", P["N"], m, P["d"], 1, configs=grid,
                    epochs=P["epochs"], n_eval=P["n_test"]) for m in P["m_values"]]
-    tasks += [Task("train", "2layer-sign", N, P["beyond_m"], P["d"], 1, configs=grid,
-                   epochs=P["epochs"], n_eval=P["n_test"]) for N in P["N_values"]]
+    beyond = len(P["lrs"]) * len(P["weight_decays"]) * P["beyond_seeds"]
+    tasks += [Task("train", "2layer-sign", N, P["beyond_m"], P["d"], 1, configs=beyond,
+                   epochs=P["epochs"], n_eval=P["n_test"]) for N in P["N_values"]
+              if not (N == P["N"] and P["beyond_m"] in P["m_values"])]
     if P["panel_b"]:
         tasks.append(Task("train", "2layer-sign", 50000, min(P["m_values"][-1], 50000), 100,
                           1, configs=grid, epochs=P["epochs"], n_eval=P["n_test"]))
