@@ -750,3 +750,27 @@ def test_sample_gap_censored_points_are_named_and_left_out_of_the_fit():
     v = GAP.sample_gap(t, ["2layer(NTK-inf)", "2layer(last-inf)"], FULL)
     assert ("2layer(NTK-inf) never reached (a lower bound) at d = 32 (2 points)"
             in v.notes[1])
+
+
+def test_sensitivity_stability_recomputes_the_verdict_at_small_learning_rates():
+    """A learnable cell that succeeds only at the largest learning rate: the whole grid says
+    it learned, learning rates up to 0.5 say it did not."""
+    from hlcore.pages import sensitivity as SEN
+    from hlcore.train import mark_selected
+
+    P = {"alpha": 0.3, "d": 30, "k": 8, "f_degree": 2, "g_degree": 4, "N": 1000,
+         "lrs": [0.2, 1.0], "weight_decays": [0.0], "seeds": 1, "epochs": 800}
+    line = 0.95 * 8 * 0.3**2
+    rows = []
+    for beta, lr in itertools.product((0.3, 0.0), (0.2, 1.0)):
+        err = line * (0.5 if (beta == 0.3 and lr == 1.0) else 1.1)
+        rows.append({"learner": "3resnet", "fit": "sgd", "beta": beta, "N": 1000, "m": 100,
+                     "seed": 0, "lr": lr, "weight_decay": 0.0, "epochs": 800,
+                     "diverged": False, "train_error": err, "val_error": err,
+                     "test_error": err})
+    T = {"sensitivity_grid": mark_selected(pd.DataFrame(rows))}
+    table = SEN.stability(T, P)
+    row = table[table["beta"] == 0.3].iloc[0]
+    assert row["cells below the line"] == "1 of 1"
+    assert row["below it with lr <= 0.5"] == "0 of 1"
+    assert row["learning rates chosen"] == "1 (1x)" and row["diverged at lr 1"] == "0%"

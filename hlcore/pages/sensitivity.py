@@ -172,6 +172,50 @@ def sensitivity_verdict(T: dict, P: dict) -> Verdict:
                               paper_rule=_chosen(table, "test"))
 
 
+#: the largest learning rate of the stability check: every beta = 0.3 success of the reference
+#: run was at 1.0, where about half the runs of the grid diverge [ours]
+STABLE_LR = 0.5
+
+
+def stability(T: dict, P: dict, lr_max: float = STABLE_LR) -> pd.DataFrame:
+    """Where the successes live: per beta, the learning rates chosen on validation, the share
+    of the grid's runs that diverged at each learning rate from lr_max up, and the verdict's
+    learnable-half count recomputed with learning rates up to lr_max only. Shows the verdict
+    at lr <= lr_max beside the main one (in its reference section, and glued for the
+    prose)."""
+    from IPython.display import Markdown, display
+
+    grid = T["sensitivity_grid"]
+    sgd = grid[grid["fit"] == "sgd"] if "fit" in grid else grid
+    from ..train import mark_selected
+
+    low = {**T, "sensitivity_grid": mark_selected(grid[grid["lr"] <= lr_max].drop(
+        columns=["selected_val", "selected_test"], errors="ignore"))}  # chosen again
+    P_low = {**P, "lrs": [lr for lr in P["lrs"] if lr <= lr_max]}
+    main, capped = sensitivity_verdict(T, P), sensitivity_verdict(low, P_low)
+    chosen = _chosen(sensitivity_grid(T, P))
+    low_rows = capped.numbers.set_index(["beta", "m", "seed"])
+    line = (1 - LEARNED_SOME_MARGIN) * profiles.page_target(P, "parity-v2").threshold
+    rows = []
+    for beta, g in chosen.groupby("beta"):
+        lo = low_rows.loc[beta]
+        row = {"beta": beta,
+               "learning rates chosen": ", ".join(f"{lr:g} ({n}x)" for lr, n in
+                                                  g["lr"].value_counts().sort_index().items()),
+               "cells below the line": f"{int((g['test_error'] < line).sum())} of {len(g)}",
+               f"below it with lr <= {lr_max:g}":
+                   f"{int((lo['test_error'] < line).sum())} of {len(lo)}"}
+        for lr in sorted(v for v in sgd["lr"].unique() if v >= lr_max):
+            at = sgd[(sgd["beta"] == beta) & (sgd["lr"] == lr)]
+            row[f"diverged at lr {lr:g}"] = f"{at['diverged'].astype(bool).mean():.0%}"
+        rows.append(row)
+    text = (f"With learning rates up to {lr_max:g} only, the verdict reads "
+            f"*{capped.summary()}*, against *{main.verdict}* with the whole grid.")
+    plots.glue("sensitivity.stable_verdict", text, display=False)
+    display(Markdown(f"**Where the successes live.** {text}"))
+    return pd.DataFrame(rows)
+
+
 def sensitivity_figure(T: dict, P: dict, title: str = ""):
     import matplotlib.pyplot as plt
 
@@ -323,4 +367,4 @@ def tasks(P: dict) -> list[Task]:
     return tasks
 
 
-PAGE = register(Page(name="sensitivity", spec=SENSITIVITY, computes=("sweep",), figure=sensitivity_figure, key=sensitivity_key, tasks=tasks, order=30, claims={"sensitivity": "v2 Figure 2(b)"}, verdict=sensitivity_verdict))
+PAGE = register(Page(name="sensitivity", spec=SENSITIVITY, computes=("sweep",), figure=sensitivity_figure, key=sensitivity_key, tasks=tasks, order=30, claims={"sensitivity": "v2 Figure 2(b)"}, verdict=sensitivity_verdict, table=stability))
