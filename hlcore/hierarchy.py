@@ -40,8 +40,26 @@ def _projection(pred: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     return (num / den).mean(dim=1)
 
 
+def _decompose(pred: torch.Tensor, ref_f: torch.Tensor, ref_g: torch.Tensor) -> dict:
+    """Per configuration, each output of `pred` (B, n, k) regressed on both parts of the target
+    at once, pred_j = a_j beta F_j + b_j alpha G_j + rest_j (least squares over the n inputs):
+    the mean over outputs of a_j and b_j, and the mean squared norm of the rest."""
+    X = torch.stack([ref_f, ref_g], dim=-1).double()  # (n, k, 2)
+    gram = torch.einsum("nkp,nkq->kpq", X, X)  # (k, 2, 2)
+    rhs = torch.einsum("nkp,bnk->bkp", X, pred.double())  # (B, k, 2)
+    coef = torch.linalg.solve(gram.unsqueeze(0).expand(rhs.shape[0], -1, -1, -1),
+                              rhs.unsqueeze(-1)).squeeze(-1)  # (B, k, 2)
+    rest = pred.double() - torch.einsum("nkp,bkp->bnk", X, coef)
+    return {"on_F": coef[..., 0].mean(dim=1), "on_G": coef[..., 1].mean(dim=1),
+            "rest": rest.pow(2).sum(dim=2).mean(dim=1)}
+
+
 def block_metrics(model, target, x: torch.Tensor, chunk: int = 4096) -> dict:
-    """The metrics above for every configuration of a batched ResNet (B,) on inputs x."""
+    """The metrics above for every configuration of a batched ResNet (B,) on inputs x, and
+    each block's output decomposed along both parts of the target (_decompose): `lower_on_F`,
+    `lower_on_G`, `lower_rest` for the lower block, `branch_on_F`, `branch_on_G`,
+    `branch_rest` for the branch, and `lower_power`, `branch_power`, their mean squared
+    norms."""
     xs = x.double().cpu().numpy()
     f = target.F(xs)
     ref_f = torch.as_tensor(target.beta * f, dtype=x.dtype, device=x.device)
@@ -52,9 +70,13 @@ def block_metrics(model, target, x: torch.Tensor, chunk: int = 4096) -> dict:
     branch = out - out1
     y = ref_f + ref_g
     mean_sq = lambda t: t.double().pow(2).sum(dim=2).mean(dim=1)  # noqa: E731
+    lower, upper = _decompose(out1, ref_f, ref_g), _decompose(branch, ref_f, ref_g)
     return {"test_error": mean_sq(out - y), "F_error": mean_sq(out1 - ref_f),
             "G_error": mean_sq(branch - ref_g), "F_captured": _projection(out1, ref_f),
-            "G_captured": _projection(branch, ref_g)}
+            "G_captured": _projection(branch, ref_g),
+            **{f"lower_{k}": v for k, v in lower.items()},
+            **{f"branch_{k}": v for k, v in upper.items()},
+            "lower_power": mean_sq(out1), "branch_power": mean_sq(branch)}
 
 
 def dynamics(target, *, N: int, m: int, lr: float, weight_decay: float, seeds, epochs: int,
@@ -118,25 +140,30 @@ def correction(table: pd.DataFrame, level: float = 0.5) -> pd.Series:
     return pd.Series(out, name="correction")
 
 
-def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decay: float, seeds,
+def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decays, seeds,
                  epochs: int, n_val: int, n_test: int, device="cpu",
                  store=None) -> pd.DataFrame:
-    """Test error of one training scheme, the learning rate chosen on validation per seed:
+    """Every configuration (learning rate x weight decay) of one training scheme, per seed,
+    with its train, validation and test error and whether it diverged (the choice on
+    validation, or by the paper's rule, is train.mark_selected's to make):
 
     * ``joint``: 3resnet, W and V trained together (the paper's protocol);
     * ``layer-wise``: 3resnet, first W alone (V frozen at its initialisation) for half the
       epochs, then V alone (W frozen) for the other half, each half with its own step decay;
     * ``3layer``: the fully connected network without the skip connection, trained jointly.
 
-    `store`: a ResultStore, to keep each seed's row and reuse it.
+    `store`: a ResultStore, to keep each seed's rows and reuse them.
     """
+    import itertools
+
+    grid = list(itertools.product(lrs, weight_decays))
+
     def one(seed):
         data = Data.sample(target, N, n_val=n_val, n_test=n_test, seed=seed, device=device)
-        configs = list(lrs)
+        configs, wds = [g[0] for g in grid], [g[1] for g in grid]
         learner = "3layer" if scheme == "3layer" else "3resnet"
-        model = make_learner(learner, target.d, target.k, m, [seed] * len(configs),
+        model = make_learner(learner, target.d, target.k, m, [seed] * len(grid),
                              device=data.x_train.device)
-        wds = [weight_decay] * len(configs)
         if scheme == "layer-wise":
             half = max(1, epochs // 2)
             model.trained = ("W",)
@@ -148,16 +175,16 @@ def train_scheme(target, scheme: str, *, N: int, m: int, lrs, weight_decay: floa
         else:
             diverged = train_batched(model, data, configs, wds, epochs=epochs,
                                      progress=False)["diverged"]
-        val = squared_error(model, data.x_val, data.y_val).cpu()
-        test = squared_error(model, data.x_test, data.y_test).cpu()
-        val[diverged] = float("inf")
-        b = int(torch.argmin(val))
-        return [{"learner": scheme, "N": N, "m": m, "seed": seed, "lr": configs[b],
-                 "weight_decay": weight_decay, "epochs": epochs,
-                 "val_error": float(val[b]), "test_error": float(test[b])}]
+        errors = {part: squared_error(model, x, y).cpu() for part, x, y in (
+            ("train", data.x_train, data.y_train), ("val", data.x_val, data.y_val),
+            ("test", data.x_test, data.y_test))}
+        return [{"learner": scheme, "N": N, "m": m, "seed": seed, "lr": lr,
+                 "weight_decay": wd, "epochs": epochs, "diverged": bool(diverged[b]),
+                 **{f"{part}_error": float(e[b]) for part, e in errors.items()}}
+                for b, (lr, wd) in enumerate(grid)]
 
-    spec = {"what": "scheme", "scheme": scheme, "target": target.params(), "N": N, "m": m,
-            "lrs": list(lrs), "weight_decay": weight_decay, "epochs": epochs, "n_val": n_val,
-            "n_test": n_test, "device": resolve_device(device).type}
+    spec = {"what": "scheme-grid", "scheme": scheme, "target": target.params(), "N": N,
+            "m": m, "lrs": list(lrs), "weight_decays": list(weight_decays), "epochs": epochs,
+            "n_val": n_val, "n_test": n_test, "device": resolve_device(device).type}
     return pd.DataFrame([r for seed in seeds
                          for r in _cached(store, {**spec, "seed": seed}, lambda: one(seed))])

@@ -104,17 +104,23 @@ def _sample_gap_row(row, group: pd.DataFrame, P: dict) -> dict:
 
 
 def _hierarchy_row(row, group: pd.DataFrame, P: dict) -> dict:
-    """A scheme's chosen configuration: its whole learning-rate grid retrained and chosen again
-    on validation."""
+    """A scheme's configuration: its whole grid at (N, m, seed) retrained (a run made before
+    the grid had weight decays used the row's one decay, and kept only the chosen row, which
+    is chosen again on validation)."""
     from .hierarchy import train_scheme
+    from .train import mark_selected
 
     target = _target({**P}, P["target"])
     lrs = P.get("layerwise_lrs") if row["learner"] == "layer-wise" else P["lrs"]
     table = train_scheme(target, row["learner"], N=int(row["N"]), m=int(row["m"]),
-                         lrs=lrs or P["lrs"], weight_decay=float(row["weight_decay"]),
+                         lrs=lrs or P["lrs"],
+                         weight_decays=P.get("weight_decays") or [float(row["weight_decay"])],
                          seeds=[int(row["seed"])], epochs=int(row["epochs"]),
                          n_val=P["n_val"], n_test=P["n_test"], device="cpu")
-    return table.iloc[0].to_dict()
+    if "weight_decays" not in P:
+        table = mark_selected(table)
+        return table[table["selected_val"]].iloc[0].to_dict()
+    return _pick(table, row)
 
 
 def _data_seed(row, P: dict) -> int:
@@ -141,7 +147,9 @@ RETRAIN = {
     "sensitivity": ("sensitivity_grid", lambda t: t["fit"] == "sgd", _grid_row),
     "protocol": ("protocol", lambda t: t["fit"] == "sgd", _grid_row),
     "sample-gap": ("sample_gap_curves", lambda t: t["N"] > 0, _sample_gap_row),
-    "hierarchy": ("hierarchy_layerwise", lambda t: t["N"] == t["N"].min(), _hierarchy_row),
+    # a run made before the whole grid was kept has its chosen rows only
+    "hierarchy": (("hierarchy_grid", "hierarchy_layerwise"), lambda t: t["N"] == t["N"].min(),
+                  _hierarchy_row),
     "frobenius": ("frobenius_models", lambda t: t["series"] == "sgd", _frobenius_row),
 }
 
@@ -170,7 +178,8 @@ def check(name: str, tables: dict, P: dict, per_learner: int = 1, seed: int = 0,
     if name not in RETRAIN:
         raise ValueError(f"no re-training is defined for page {name!r}")
     table_name, which, retrain = RETRAIN[name]
-    table = tables[table_name]
+    names = table_name if isinstance(table_name, tuple) else (table_name,)
+    table = tables[next((n for n in names if n in tables), names[0])]
     rows = sample(table[which(table)], per_learner, seed)
     out = []
     for i, row in enumerate(rows.to_dict("records"), 1):

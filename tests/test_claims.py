@@ -774,3 +774,33 @@ def test_sensitivity_stability_recomputes_the_verdict_at_small_learning_rates():
     assert row["cells below the line"] == "1 of 1"
     assert row["below it with lr <= 0.5"] == "0 of 1"
     assert row["learning rates chosen"] == "1 (1x)" and row["diverged at lr 1"] == "0%"
+
+
+def test_hierarchy_ratio_holds_under_the_paper_rule_too():
+    """'Layer-wise training is worse' is a negative clause: a layer-wise configuration that
+    the test set would pick, and that comes within a factor 2 of joint training, fails it."""
+    t = hierarchy_table()
+    assert HIE.hierarchy(t, T, FULL, paper_rule=t).verdict == C.REPRODUCED
+    paper = t.copy()
+    paper.loc[paper.learner == "layer-wise", "test_error"] = 0.5  # < 2 x joint's 0.3
+    v = HIE.hierarchy(t, T, FULL, paper_rule=paper)
+    assert v.verdict == C.PARTLY and "either selection rule" in v.failed[0]
+
+
+def test_hierarchy_committed_grid_reselects_its_chosen_rows():
+    """The reference run commits every configuration: choosing again on validation from
+    hierarchy_grid.csv gives the rows of hierarchy_layerwise.csv (its figure's data)."""
+    from hlcore import pages
+    from hlcore.train import mark_selected
+
+    ref = pages.reference("hierarchy")
+    if "hierarchy_grid" not in ref.tables:
+        pytest.skip("the committed hierarchy run predates whole grids")
+    grid = ref.tables["hierarchy_grid"]
+    again = mark_selected(grid.drop(columns=["selected_val", "selected_test"]))
+    key = ["learner", "N", "seed", "lr", "weight_decay"]
+    chosen = again[again["selected_val"]][key].sort_values(key).reset_index(drop=True)
+    committed = ref.tables["hierarchy_layerwise"][key].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(chosen, committed, check_dtype=False)
+    assert (again["selected_val"] == grid["selected_val"]).all()
+    assert (again["selected_test"] == grid["selected_test"]).all()

@@ -50,9 +50,12 @@ def test_dynamics_and_layerwise_run():
                     device="cpu", lr_drop=False)
     assert not flat["lr_drop"].any() and len(flat) == 4
     for scheme in ("joint", "layer-wise", "3layer"):
-        r = train_scheme(T, scheme, N=200, m=16, lrs=[0.05, 0.1], weight_decay=0.0,
+        r = train_scheme(T, scheme, N=200, m=16, lrs=[0.05, 0.1], weight_decays=[0.0, 1e-3],
                          seeds=[0], epochs=2, n_val=50, n_test=50, device="cpu")
-        assert len(r) == 1 and np.isfinite(r["test_error"].iloc[0])
+        # the whole grid, every configuration a row
+        assert len(r) == 4 and np.isfinite(r["test_error"]).all()
+        assert set(zip(r["lr"], r["weight_decay"])) == {(0.05, 0.0), (0.05, 1e-3),
+                                                        (0.1, 0.0), (0.1, 1e-3)}
 
 
 def test_dynamics_and_schemes_resume_from_the_result_cache(tmp_path):
@@ -61,14 +64,35 @@ def test_dynamics_and_schemes_resume_from_the_result_cache(tmp_path):
     from hlcore.store import ResultStore
 
     store = ResultStore(tmp_path)
-    kw = dict(N=100, m=8, weight_decay=0.0, seeds=[0, 1], epochs=2, device="cpu", store=store)
-    first = train_scheme(T, "layer-wise", lrs=[0.1, 0.2], n_val=20, n_test=30, **kw)
-    dyn = dynamics(T, lr=0.1, n_test=30, **kw)
+    kw = dict(N=100, m=8, seeds=[0, 1], epochs=2, device="cpu", store=store)
+    sk = dict(lrs=[0.1, 0.2], weight_decays=[0.0], n_val=20, n_test=30)
+    first = train_scheme(T, "layer-wise", **sk, **kw)
+    dyn = dynamics(T, lr=0.1, n_test=30, weight_decay=0.0, **kw)
     assert (store.hits, store.misses) == (0, 4)
-    pd.testing.assert_frame_equal(
-        train_scheme(T, "layer-wise", lrs=[0.1, 0.2], n_val=20, n_test=30, **kw), first)
-    pd.testing.assert_frame_equal(dynamics(T, lr=0.1, n_test=30, **kw), dyn)
+    pd.testing.assert_frame_equal(train_scheme(T, "layer-wise", **sk, **kw), first)
+    pd.testing.assert_frame_equal(dynamics(T, lr=0.1, n_test=30, weight_decay=0.0, **kw), dyn)
     assert (store.hits, store.misses) == (4, 4)
-    train_scheme(T, "joint", lrs=[0.1, 0.2], n_val=20, n_test=30, **kw)
-    dynamics(T, lr=0.1, n_test=30, **{**kw, "seeds": [2]})
+    train_scheme(T, "joint", **sk, **kw)
+    dynamics(T, lr=0.1, n_test=30, weight_decay=0.0, **{**kw, "seeds": [2]})
     assert (store.hits, store.misses) == (4, 7)
+
+
+def test_the_decomposition_recovers_each_blocks_parts():
+    """A block's output made of known amounts of beta F, alpha G(F) and a function orthogonal
+    to both: the joint regression recovers the amounts and the rest's norm (against a direct
+    computation of that norm)."""
+    from hlcore.hierarchy import _decompose
+
+    data = Data.sample(T, 50, n_val=10, n_test=4000, seed=3)
+    x = data.x_test.double().numpy()
+    f = T.F(x)
+    ref_f = torch.as_tensor(T.beta * f)
+    ref_g = torch.as_tensor(T.alpha * T.G(f))
+    # a rest that neither part explains: a coordinate outside F's pairs, on every output
+    rest = torch.as_tensor(np.repeat(x[:, -1:] * np.sqrt(T.d), T.k, axis=1))
+    pred = torch.stack([0.7 * ref_f + 0.2 * ref_g + 3 * rest, -0.3 * ref_f + ref_g - 3 * rest])
+    out = _decompose(pred, ref_f, ref_g)
+    assert out["on_F"].numpy() == pytest.approx([0.7, -0.3], abs=0.05)
+    assert out["on_G"].numpy() == pytest.approx([0.2, 1.0], abs=0.05)
+    direct = (9 * rest.pow(2).sum(dim=1).mean()).item()
+    assert out["rest"].numpy() == pytest.approx([direct, direct], rel=0.05)

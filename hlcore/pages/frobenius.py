@@ -155,9 +155,9 @@ def frobenius(hand: pd.DataFrame, sgd: pd.DataFrame, budget: Budget,
                f"hand-made {_fmt(easiest.hand_test_error)}", "hurts"),
     ]
     complete = Clause("every configuration of the search is recorded (a diverged one marked)",
-                      not missing, (f"{len(missing)} missing: " + "; ".join(missing[:5])
-                                    + ("; ..." if len(missing) > 5 else "")) if missing else
-                      f"{len(sgd) + n_diverged} configurations, {n_diverged} diverged",
+                      not missing, (f"{len(missing)} missing, the first {missing[0]}"
+                                    if missing else
+                      f"{len(sgd) + n_diverged} configurations, {n_diverged} diverged"),
                       "either", judged=not missing)
     clauses.append(complete)
     notes = []
