@@ -121,6 +121,16 @@ class Budget:
                 and self.epochs < self.paper_epochs)
 
     @property
+    def shortfall(self) -> str:
+        """In words, what keeps an outcome open at this budget ("" if nothing does)."""
+        parts = ([f"{self.epochs} of the paper's {self.paper_epochs} epochs"]
+                 if self.below_paper else [])
+        if self.edges:
+            parts.append(f"{len(self.edges)} chosen value{'s' if len(self.edges) != 1 else ''} "
+                         f"at a grid's edge")
+        return " and ".join(parts)
+
+    @property
     def short(self) -> bool:
         """Below the paper's epochs, or an optimum at a grid's edge: either way a network's
         failure may be the budget's, and more search could reverse it."""
@@ -261,10 +271,12 @@ class Verdict:
             settled = [c.name for c in self.clauses if not c.passed and not c.unsettled(b)]
             unjudged = [c.name for c in self.clauses if not c.judged]
             open_ = [c.name for c in self.clauses if c.unsettled(b) and c.judged]
-            parts = ([f"open at this budget: {'; '.join(open_)}"] if open_ else []) + (
+            why = f" ({self.budget.shortfall})" if self.budget.shortfall else ""
+            parts = ([f"open at this budget{why}: {'; '.join(open_)}"] if open_ else []) + (
                 [f"cannot be judged from these data: {'; '.join(unjudged)}"] if unjudged
                 else []) + ([f"fails for good: {'; '.join(settled)}"] if settled else [])
-            return ". ".join(parts)
+            # one phrase per kind, each a sentence of its own after the first
+            return ". ".join(p if i == 0 else p[0].upper() + p[1:] for i, p in enumerate(parts))
         if self.failed:
             return f"fails: {'; '.join(self.failed)}"
         return "every clause of the criterion holds"
@@ -344,13 +356,15 @@ def _verdict(claim, statement, criterion, clauses, numbers, budget, notes=()) ->
 
 
 def _edge_lines(edges: list[str]) -> list[str]:
-    """Edge lines that differ only in where they sit, as one line listing the places."""
+    """Edge lines that differ only in where they sit, as one line each: the place of a single
+    case, the count of several (every place stays in the verdict's budget, and pages list them
+    in a dropdown: a reader needs the parameter, the side and how often)."""
     places: dict[str, list[str]] = {}
     for e in edges:
         what, _, where = e.partition(" (")
         places.setdefault(what, []).append(where.rstrip(")"))
-    return [f"{what} ({'; '.join(w)})" if len(w) == 1 else
-            f"{what} in {len(w)} cases ({'; '.join(w)})" for what, w in places.items()]
+    return [f"{what} ({w[0]})" if len(w) == 1 else f"{what} in {len(w)} cases"
+            for what, w in places.items()]
 
 
 def _need(table: pd.DataFrame, columns, what: str) -> None:

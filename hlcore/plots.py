@@ -131,7 +131,50 @@ def save_figure(fig, name: str, data, out_dir: str | Path = ".") -> dict:
     fig.savefig(paths["png"], bbox_inches="tight")
     fig.savefig(paths["svg"], bbox_inches="tight")
     data.to_csv(paths["csv"], index=False)
+    problems = figure_problems(fig)
+    if problems:  # kept beside the figure for the tests (not printed: the page would show it)
+        paths["problems"] = out / f"{name}.problems.txt"
+        paths["problems"].write_text("\n".join(problems) + "\n")
     return paths
+
+
+#: the width of the book's main column at a 1280 px window (Chromium, sphinx-book-theme): the
+#: widest a figure is shown; a wider figure is scaled down, and its text with it
+COLUMN_PX = 800
+#: the smallest text a reader should be asked to read, in CSS pixels
+MIN_TEXT_PX = 9.0
+
+
+def figure_problems(fig, column_px: float = COLUMN_PX) -> list[str]:
+    """What a reader would trip over in `fig` as the book shows it: text smaller than
+    MIN_TEXT_PX once the figure is scaled to the column (the book shows the notebook's PNG,
+    drawn at figure.dpi with a tight box, shrunk to the column), and tick labels that overlap
+    a neighbour (matplotlib's own extents of the drawn labels)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    natural_px = fig.get_tightbbox(renderer).width * fig.dpi
+    scale = min(1.0, column_px / natural_px) if natural_px else 1.0
+    out, small = [], []
+    for text in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")):
+        if text.get_visible() and text.get_text().strip():
+            px = text.get_fontsize() * fig.dpi / 72 * scale
+            if px < MIN_TEXT_PX:
+                small.append((round(px, 1), text.get_text()[:30]))
+    if small:
+        px, sample = min(small)
+        out.append(f"{len(small)} text(s) under {MIN_TEXT_PX:g} px in an {column_px} px "
+                   f"column, the smallest {px} px ({sample!r})")
+    for ax in fig.axes:
+        for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+            boxes = [(t.get_window_extent(renderer), t.get_text())
+                     for t in axis.get_ticklabels(which="both")
+                     if t.get_visible() and t.get_text()]
+            boxes.sort(key=lambda b: b[0].x0 if name == "x" else b[0].y0)
+            for (a, ta), (b, tb) in zip(boxes, boxes[1:]):
+                if a.overlaps(b):
+                    out.append(f"{name} tick labels {ta!r} and {tb!r} overlap")
+                    break
+    return out
 
 
 def save_table(name: str, table, out_dir: str | Path = ".") -> Path:
@@ -189,6 +232,29 @@ def error_curves(data, x: str, threshold: float | None = None, ax=None, *, y: st
     ax.set_ylabel("test error  (mean squared error, summed over outputs)")
     ax.legend(fontsize=8, ncol=2, loc="best")
     return ax
+
+
+def plain_log_ticks(axis) -> None:
+    """Ticks of a log axis written plainly (0.2, not 2 x 10^-1), no labelled minor ticks, and
+    as many at 1, 1.5, 2, 3, 5, 7 times powers of ten as the axis's length holds (about two
+    and a half labels an inch: a single "1" says little, crowded labels overlap). Call it
+    once the data are drawn and the figure laid out."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = sorted(axis.get_view_interval())
+    decades = max(math.log10(hi / lo), 0.1) if lo > 0 else 3.0
+    box = axis.axes.get_position()  # in figure fractions
+    w, h = axis.axes.figure.get_size_inches()
+    inches = box.width * w if axis.axis_name == "x" else box.height * h
+    room = max(2.0, 2.5 * inches)
+    subs = next(s for s in ((1.0, 1.5, 2.0, 3.0, 5.0, 7.0), (1.0, 2.0, 3.0, 5.0),
+                            (1.0, 2.0, 5.0), (1.0, 3.0), (1.0,))
+                if len(s) * decades <= room or s == (1.0,))
+    axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def legend_outside(ax, **kwargs):

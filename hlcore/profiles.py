@@ -313,6 +313,14 @@ def from_notebook(name: str, namespace: dict) -> dict:
     what the cell shows is what runs, and the notebook prints the resolved values."""
     spec = get_spec(name)
     try:
+        # papermill only warns about a name the parameters cell lacks and runs on: a plain
+        # value under a public name that is no parameter is refused here, as `hl run` does
+        known = {p.name for p in spec.params} | {"profile", "out_dir", "In", "Out"}
+        unknown = sorted(k for k, v in namespace.items() if not k.startswith("_")
+                         and k not in known and isinstance(v, (bool, int, float, str, list)))
+        if unknown:
+            raise ValueError(f"unknown parameter {unknown[0]!r} for {name}; allowed: "
+                             + ", ".join(p.name for p in spec.params))
         given = {}
         for p in spec.params:
             if p.name not in namespace:

@@ -77,10 +77,32 @@ _READER_JS = r"""() => {
       if (parseInt(getComputedStyle(n.parentElement).fontWeight) >= 600) bold += len;
     }
   }
+  // a Python repr printed where a table or sentence belongs
+  const reprs = (main.innerText.match(
+      /\b(Verdict|Budget|Clause|ReferenceRun|Page)\(\w+=|\[\d+ rows x \d+ columns\]/g) || [])
+      .slice(0, 3);
+  // a wall of text: a paragraph or list item over 12 lines
+  const walls = Array.from(main.querySelectorAll('p, li')).filter(p => {
+      if (!p.offsetParent || p.closest('details:not([open])')) return false;  // folded away
+      const lh = parseFloat(getComputedStyle(p).lineHeight) || 1.5 * parseFloat(getComputedStyle(p).fontSize);
+      return p.getBoundingClientRect().height / lh > 12.5 && !p.querySelector('li');
+  }).map(p => p.innerText.slice(0, 60)).slice(0, 3);
+  // text too small to read
+  const tiny = [];
+  const tw = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  for (let n = tw.nextNode(); n && tiny.length < 3; n = tw.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el || !el.offsetParent || el.closest('details:not([open])'))
+      continue;
+    if (el.closest('.MathJax, mjx-container, .katex')) continue;  // formulas scale their own glyphs
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 9) tiny.push(`${size}px: ${n.textContent.trim().slice(0, 30)}`);
+  }
   const first = main.querySelector('table');
   const firstRows = first ? first.querySelectorAll('tbody tr').length : 0;
   const firstWide = first ? first.scrollWidth - first.parentElement.clientWidth : 0;
   return {answer: at(answer), figure: at(figure), params: at(params), cut, bare, paths,
+          reprs, walls, tiny,
           firstRows, firstWide, boldShare: text ? bold / text : 0};
 }"""
 
@@ -89,7 +111,8 @@ def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
     """On a figure page the answer and the first figure come before the parameters, and the
     answer is not set all in bold; no table
     cell is cut with '...', no table has a bare 0..n index column, no text shows a path of
-    the machine that built the book; the report's first table has a row per claim, and the
+    the machine that built the book, a Python repr, a paragraph over 12 lines or text under
+    9 px (at the check's 1280 px window); the report's first table has a row per claim, and the
     scorecard (the first table of the report and the introduction) fits the page's width."""
     r = page.evaluate(_READER_JS)
     out = []
@@ -104,6 +127,9 @@ def reader_problems(page, rel: str, claims: int | None = None) -> list[str]:
     if r["bare"]:
         out.append(f"{r['bare']} table(s) with a bare 0..n index column")
     out += [f"a path of the build machine shows: {p}" for p in r["paths"]]
+    out += [f"a Python repr shows: {p!r}" for p in r["reprs"]]
+    out += [f"a paragraph over 12 lines: {p!r}" for p in r["walls"]]
+    out += [f"text under 9 px: {p}" for p in r["tiny"]]
     if rel in ("book/report.html", "book/intro.html") and r["firstWide"] > 2:
         out.append(f"the scorecard is {r['firstWide']}px wider than the page: its last "
                    f"column is cut")
@@ -128,7 +154,7 @@ def check_book(html_root: Path, search_term: str = "ResNet") -> dict:
     problems, links, downloads = [], set(), set()
     with Server(html_root) as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})  # the width checked
         external: set[str] = set()
 
         def offline(route):

@@ -57,6 +57,24 @@ def test_the_check_catches_a_missing_download(book, tmp_path):
     assert any("broken internal link" in p and "run.json" in p for p in report["problems"])
 
 
+def test_the_check_catches_what_a_reader_trips_over(book, tmp_path):
+    """Each reader check fails on a page broken on purpose: a Python repr, a wall of edge
+    lists, text under 9 px."""
+    broken = tmp_path / "html"
+    shutil.copytree(book, broken)
+    page = broken / "notebooks" / "separation.html"
+    html = page.read_text()
+    wall = " ".join(["3resnet: lr 0.5 at the top of its grid (N=1000, m=200, seed=1);"] * 60)
+    inject = (f"<p>Verdict(claim='separation', statement='x')</p><p>{wall}</p>"
+              "<p style='font-size:6px'>tiny print</p>")
+    page.write_text(html.replace("<main", "<main", 1).replace("</main>", inject + "</main>", 1))
+    report = check_book(broken)
+    found = [p for p in report["problems"] if p.startswith("notebooks/separation.html")]
+    assert any("Python repr" in p for p in found), found
+    assert any("over 12 lines" in p for p in found), found
+    assert any("under 9 px" in p and "tiny print" in p for p in found), found
+
+
 def test_an_edited_markdown_cell_shows_in_the_rebuilt_book(book, tmp_path, monkeypatch):
     """Edit prose in a copy of a notebook (and give its cells new ids) and rebuild from the
     cached runs: the page shows the edit and the outputs, and nothing is re-run (the run key

@@ -171,6 +171,10 @@ def test_every_notebook_runs_in_the_smoke_profile(name, cache, tmp_path):
         assert png.with_suffix(".svg").exists()
         data = pd.read_csv(png.with_suffix(".csv"))
         assert len(data) > 0 and "learner" in data.columns
+    # no figure with text too small for the book's column or overlapping tick labels
+    # (plots.figure_problems, written beside the figure by save_figure)
+    problems = {p.name: p.read_text() for p in out.glob("*.problems.txt")}
+    assert not problems, problems
     # the executed notebook hides its parameter cells in the book
     nb = nbformat.read(out / f"{name}.ipynb", as_version=4)
     assert any("remove-cell" in c.metadata.get("tags", []) for c in nb.cells)
@@ -395,3 +399,19 @@ def test_the_committed_toc_lists_the_registrys_pages_in_book_order():
 
     assert yaml.safe_load(pipeline.book_toc()) == yaml.safe_load(
         (pipeline.REPO_ROOT / "_toc.yml").read_text())
+
+
+@pytest.mark.slow
+def test_plain_papermill_refuses_an_unknown_parameter(tmp_path, monkeypatch):
+    """papermill only warns about a name the parameters cell lacks; the notebook's first cell
+    refuses it, as `hl run -p foo 1` does."""
+    import papermill
+
+    monkeypatch.setenv("HL_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(papermill.PapermillExecutionError, match="unknown parameter 'foo'"):
+        papermill.execute_notebook(str(pipeline.notebook_path("sample-gap")),
+                                   str(tmp_path / "out.ipynb"),
+                                   parameters={"profile": "smoke", "foo": 1,
+                                               "out_dir": str(tmp_path / "out")},
+                                   cwd=str(pipeline.REPO_ROOT), progress_bar=False,
+                                   log_output=False)

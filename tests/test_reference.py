@@ -92,6 +92,23 @@ def test_show_reference_judges_the_tables_and_saves_the_verdict_with_its_key(
     assert "Warning" not in pages.reference("width").provenance()
 
 
+def test_a_run_with_other_parameters_saves_no_reference_verdict(fake_reference, tmp_path,
+                                                                 monkeypatch):
+    """`hl run width -p alpha 0.5`: the committed run (alpha 0.3) is shown, said to be the
+    profile's, and not saved as this run's reference."""
+    from hlcore import profiles
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append(a))
+    monkeypatch.setitem(pages._RUNS, "width", profiles.resolve("width", "smoke", alpha=0.5))
+    pages.reference_section("width", tmp_path / "page")
+    assert not list((tmp_path / "page").glob("reference_verdict*.json"))
+    assert any("`alpha`" in getattr(a[0], "data", "") for a in shown if a)
+    monkeypatch.setitem(pages._RUNS, "width", profiles.resolve("width", "smoke"))
+    pages.reference_section("width", tmp_path / "page")
+    assert (tmp_path / "page" / "reference_verdict.json").exists()
+
+
 def test_a_changed_compute_code_is_warned_about(fake_reference):
     run_json = fake_reference / "width" / "run.json"
     run = json.loads(run_json.read_text())

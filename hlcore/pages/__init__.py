@@ -116,6 +116,20 @@ def claim_figures() -> dict:
     return {claim: figure for page in PAGES.values() for claim, figure in page.claims.items()}
 
 
+#: the parameters of each page's run in this process (set by `start`)
+_RUNS: dict[str, dict] = {}
+
+
+def _overrides(name: str) -> dict:
+    """The parameters this process's run of page `name` set away from its profile's values
+    (empty when it ran a profile as it stands, or when no run started here)."""
+    P = _RUNS.get(name)
+    if P is None:
+        return {}
+    base = profiles.resolve(name, P["profile"])
+    return {k: v for k, v in P.items() if k in base and base[k] != v}
+
+
 def start(name: str, namespace: dict) -> tuple[dict, Page]:
     """A notebook's first cell: its resolved parameters (from its parameters cell, see
     profiles.from_notebook), the book's plot style, the budget line of the answer box, and the
@@ -123,6 +137,7 @@ def start(name: str, namespace: dict) -> tuple[dict, Page]:
     from IPython.display import Markdown, display
 
     P = profiles.from_notebook(name, namespace)
+    _RUNS[name] = P  # for reference_section: is this run the profile's own?
     plots.setup()
     glue_budget(name, P)
     display(Markdown(f"**Parameters of this run** (profile `{P['profile']}`)"))
@@ -139,6 +154,9 @@ def show_verdict(verdict: claims.Verdict, out_dir, headline: bool = False) -> pd
     display(Markdown((f"**Verdict: {verdict.summary()}.** " if headline else "**Criterion.** ")
                      + verdict.criterion))
     display(report.present(verdict, out_dir))
+    notes = "\n\n".join(f"*Note:* {n}" for n in verdict.notes)
+    if notes or verdict.budget.edges or verdict.budget.closed:
+        display(Markdown(notes + "\n\n" + edge_list(verdict)))
     return verdict.numbers.round(4)
 
 
@@ -248,6 +266,41 @@ def budget_text(P: dict) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _inline_html(text: str) -> str:
+    """The little Markdown a provenance line uses (`code`, **bold**), as HTML: inside a raw
+    HTML block the book renders no Markdown."""
+    import html
+    import re
+
+    text = html.escape(text, quote=False)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+
+
+def provenance_html(line: str) -> str:
+    """A run's provenance: its first sentence in view, the rest (notes, re-stamps, warnings)
+    folded in a dropdown; a warning stays in view."""
+    head, sep, rest = line.partition("); ")
+    head = head + (")." if sep else "")
+    warn = " " + rest[rest.index("**Warning:**"):] if "**Warning:**" in rest else ""
+    if not sep:
+        return line
+    return (f"{head}{warn}\n\n<details><summary>More about this run</summary><p>"
+            f"{_inline_html(rest)}</p></details>\n")
+
+
+def edge_list(verdict: claims.Verdict) -> str:
+    """Every choice at a grid's end of a verdict, listed in a dropdown (the notes count them)."""
+    import html
+
+    lines = list(verdict.budget.edges) + list(verdict.budget.closed)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{html.escape(e)}</li>" for e in lines)
+    return (f"<details><summary>Every chosen value at a grid's end ({len(lines)})</summary>"
+            f"<ul>{items}</ul></details>\n\n")
+
+
 def reference(name: str, root: Path | None = None) -> ReferenceRun | None:
     """The committed reference run of page `name`, or None."""
     folder = (root or REFERENCE_DIR) / name
@@ -304,20 +357,33 @@ def reference_section(name: str, out_dir) -> claims.Verdict | None:
     # other claims the page decides (separation: networks), each with its key number
     more = {claim: (fn(T, ref.P), more_key(T, ref.P))
             for claim, (fn, more_key) in page.more.items()}
+    # Saved for the report beside a run of a profile as it stands; beside a run with other
+    # parameters it would read as that run's reference, which it is not.
+    changed = _overrides(name)
+    save = not changed
     for claim, (v, k) in more.items():
-        (Path(out_dir) / f"reference_verdict-{claim}.json").write_text(
-            json.dumps({**v.to_dict(), "key": k, "run": run}, indent=2))
-    if verdict is not None:
+        if save:
+            (Path(out_dir) / f"reference_verdict-{claim}.json").write_text(
+                json.dumps({**v.to_dict(), "key": k, "run": run}, indent=2))
+    if changed:
+        display(Markdown("*This run changed " + ", ".join(
+            f"`{k}` ({ref.P.get(k)} in the committed run, {v} here)" for k, v in changed.items())
+            + ": the committed run below is the profile's, not a reference for these "
+              "parameters.*"))
+    if verdict is not None and save:
         d = verdict.to_dict()
         d["key"] = key
         d["run"] = run
         (Path(out_dir) / "reference_verdict.json").write_text(json.dumps(d, indent=2))
+    if verdict is not None:
         notes = "".join(f"\n\n*Note:* {n}" for n in verdict.notes)
         display(Markdown(f"**Verdict at the paper's budget: {verdict.verdict}** "
-                         f"({verdict.detail()}). {key}.{notes}\n\n{ref.provenance()}"))
+                         f"({verdict.detail()}). {key}.{notes}\n\n" + edge_list(verdict)
+                         + provenance_html(ref.provenance())))
         plots.glue(f"{name}.reference", f"{verdict.summary()} ({key}; {budget_text(ref.P)})")
     else:
-        display(Markdown(f"**At the paper's budget:** {key}.\n\n{ref.provenance()}"))
+        display(Markdown(f"**At the paper's budget:** {key}.\n\n"
+                         + provenance_html(ref.provenance())))
         plots.glue(f"{name}.reference", f"{key} ({budget_text(ref.P)})")
     page.figure(T, ref.P, title=f"reference run: {budget_text(ref.P)}")
     plt.show()

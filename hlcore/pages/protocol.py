@@ -93,35 +93,43 @@ def protocol_figure(T: dict, P: dict, title: str = ""):
     threshold = profiles.page_target(P).threshold
     learners = list(dict.fromkeys(comparison["learner"]))
     widths = sorted(comparison["m"].unique())
-    fig, axes = plt.subplots(len(widths), len(learners), figsize=(4.6 * len(learners),
-                             3.9 * len(widths) + 0.8), squeeze=False, sharey=True)
-    for (row, m), (col, learner) in ((r, c) for r in enumerate(widths)
-                                     for c in enumerate(learners)):
+    # one row per learner, one column per width, the readings down the side (written
+    # horizontally: slanted under the x axis they overlapped, and three columns of panels
+    # shrank the text below 9 px in the book's column)
+    fig, axes = plt.subplots(len(learners), len(widths), figsize=(3.6 * len(widths) + 2.6,
+                             2.4 * len(learners) + 1.4), squeeze=False, sharey=True)
+    for (row, learner), (col, m) in ((r, c) for r in enumerate(learners)
+                                     for c in enumerate(widths)):
         ax = axes[row][col]
         g = comparison[(comparison["learner"] == learner)
                        & (comparison["m"] == m)].reset_index(drop=True)
         colour = plots.style(learner)["color"]
-        x = np.arange(len(g))
-        ax.errorbar(x, g["test_error_val_rule"], yerr=g["test_error_val_rule_sd"].fillna(0),
+        y = np.arange(len(g))
+        ax.errorbar(g["test_error_val_rule"], y, xerr=g["test_error_val_rule_sd"].fillna(0),
                     fmt="o", color=colour, capsize=3, label="chosen on validation (ours)")
-        ax.plot(x, g["test_error_paper_rule"], "o", markerfacecolor="none",
+        ax.plot(g["test_error_paper_rule"], y, "o", markerfacecolor="none",
                 markeredgecolor=colour, markersize=9, label="chosen on test (paper's rule)")
-        ax.axhline(g["paper"].iloc[0], color=colour, linestyle="--", linewidth=1,
+        ax.axvline(g["paper"].iloc[0], color=colour, linestyle="--", linewidth=1,
                    label="paper v2")
         for i, r in g.iterrows():  # a reading with nothing to show says why
             if np.isnan(r["test_error_paper_rule"]):
-                ax.text(i, g["paper"].iloc[0], f"all {r['diverged']} diverged", rotation=90,
-                        ha="center", va="bottom", fontsize=8, color="#555555")
-        ax.axhline(threshold, label=r"$k\alpha^2$", **plots.THRESHOLD_STYLE)
-        ax.set_xticks(x, g["reading"], rotation=35, ha="right", fontsize=8.5)
-        ax.set_xlim(-0.5, len(g) - 0.5)
-        ax.set_yscale("log")
-        ax.set_title(f"{learner}, m = {m}")
-        ax.set_ylabel("test error" if col == 0 else "")
-    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+                ax.text(g["paper"].iloc[0], i, f" all {r['diverged']} diverged",
+                        ha="left", va="center", fontsize=9, color="#555555")
+        ax.axvline(threshold, label=r"$k\alpha^2$", **plots.THRESHOLD_STYLE)
+        ax.set_yticks(y, g["reading"])
+        ax.set_ylim(len(g) - 0.5, -0.5)
+        ax.set_xscale("log")
+        ax.set_title(f"{learner}, m = {m}", fontsize=10)
+        ax.set_xlabel("test error" if row == len(learners) - 1 else "")
+    # the legend under the panels: beside them it took the width the text needs
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=9, loc="lower center", ncol=2, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(title or f"{P['target']}, N={P['N']}, {P['epochs']} epochs, "
                           f"{P['seeds']} seed(s)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07 + 0.1 / len(learners), 1, 1))
+    for ax in axes.flat:  # once laid out: the ticks fit each panel's length
+        plots.plain_log_ticks(ax.xaxis)
     return fig
 
 

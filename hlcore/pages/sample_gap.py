@@ -412,6 +412,16 @@ def curves_figure(T: dict, P: dict):
     ax.legend(fontsize=8)
     ax.set_xlabel("training samples N")
     ax.set_title(f"theorem2: d={d_big}, k={P['k']}, alpha={P['alpha']}")
+    # the searched N crowd together after bisection: plain ticks at powers of 2 instead
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    tried = sorted(curve[curve["d"] == d_big]["N"].unique())
+    powers = [2**e for e in range(int(np.log2(min(tried))), int(np.log2(max(tried))) + 2)
+              if min(tried) / 1.5 <= 2**e <= max(tried) * 1.5]
+    ax.xaxis.set_major_locator(FixedLocator(powers))
+    ax.set_xticklabels([str(p) for p in powers])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     return ax.figure
 
 

@@ -265,8 +265,8 @@ def alpha_exponent(grid: pd.DataFrame, beta: float = 1.0) -> dict:
     g = grid[(grid["beta"] == beta) & (grid["test_error"] > 0)]
     if g["alpha"].nunique() < 3:
         return {"slope": math.nan, "stderr": math.nan, "points": len(g),
-                "why": f"no fit: only {g['alpha'].nunique()} alpha value(s) at beta = {beta:g}, "
-                       f"and a slope needs 3"}
+                "why": f"not measured (this map has {g['alpha'].nunique()} alpha value(s) at "
+                       f"beta = {beta:g}; a slope needs 3)"}
     return {**loglog(g["alpha"], g["test_error"]), "why": ""}
 
 

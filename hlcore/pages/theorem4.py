@@ -415,9 +415,10 @@ def theorem4_figure(T: dict, P: dict, title: str = ""):
 
     feats, bounds, res = T["theorem4_features"], T["theorem4_bounds"], T["theorem4_resnet"]
     ks = sorted(feats["k"].unique())
-    fig, axes = plt.subplots(1, len(ks), figsize=(5 * len(ks) + 2.5, 4.8), squeeze=False)
+    # one panel per k, stacked: side by side they shrank the text below 9 px in the column
+    fig, axes = plt.subplots(len(ks), 1, figsize=(7.5, 4.2 * len(ks)), squeeze=False)
     colours = {"relu": "#e08214", "ntk": "#6a3d9a", "monomials": "#1a9850"}
-    for ax, k in zip(axes[0], ks):
+    for ax, k in zip(axes[:, 0], ks):
         b = bounds[bounds["k"] == k].sort_values("d")
         ax.plot(b["d"], b["d_need"], "k-", linewidth=1.2, label="counting bound: D for 99% below")
         ax.plot(b["d"], b["class_size"], color="#999999", linestyle="--", linewidth=1,
@@ -442,8 +443,9 @@ def theorem4_figure(T: dict, P: dict, title: str = ""):
         ds = sorted(set(b["d"]))
         ax.set_xticks(ds, [str(d) for d in ds])
         ax.minorticks_off()
-    for ax in axes[0][:-1]:  # one legend, beside the last panel
+    for ax in axes[1:, 0]:  # one legend, beside the first panel
         ax.get_legend().remove()
+    fig.tight_layout()
     return fig
 
 
