@@ -362,6 +362,11 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
                  progress_bar=sys.stderr.isatty(), kernel_name="python3",
                  kernel_manager_class=_kernel_manager_class())
         _tidy_executed(tmp / f"{name}.ipynb")
+        cache_file = tmp / "cache.txt"  # the pages' result-cache bookkeeping (plots.log_cache)
+        cache_lines = cache_file.read_text().splitlines() if cache_file.exists() else []
+        cache_file.unlink(missing_ok=True)
+        for line in cache_lines:
+            log(f"{name}: {line}")
         for line in _new_lines(damage_log, damage_seen):
             log(line)  # result-cache entries the run found damaged and replaced
         seconds = time.perf_counter() - t0
@@ -372,7 +377,7 @@ def run_notebook(name: str, profile: str = "quick", overrides: dict | None = Non
                "start": started.isoformat(), "end": datetime.now(timezone.utc).isoformat(),
                "duration_seconds": round(seconds, 2), "host": socket.gethostname(),
                "platform": platform.platform(),
-               **code,
+               **code, "cache": cache_lines,
                "outputs": sorted([p.name for p in tmp.iterdir() if p.is_file()]
                                  + ["run.json"])}
         (tmp / "run.json").write_text(json.dumps(run, indent=2))

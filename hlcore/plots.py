@@ -177,6 +177,16 @@ def figure_problems(fig, column_px: float = COLUMN_PX) -> list[str]:
     return out
 
 
+def log_cache(line: str, out_dir: str | Path = ".") -> None:
+    """Keep a line of result-cache bookkeeping ("12 of 288 results reused ...") for the run's
+    log and run.json (hlcore.pipeline reads and removes the file): it is no reading matter for
+    the page."""
+    path = Path(out_dir) / "cache.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        f.write(line.rstrip("\n") + "\n")
+
+
 def save_table(name: str, table, out_dir: str | Path = ".") -> Path:
     """Write NAME.csv: a whole tidy table behind a figure (every configuration, not only the
     chosen ones), so that a verdict can be recomputed from the files alone (the book does so

@@ -162,9 +162,12 @@ def test_every_notebook_runs_in_the_smoke_profile(name, cache, tmp_path):
     assert res["status"] == "done"
     run = json.loads((out / "run.json").read_text())
     for key in ("parameters", "profile", "seeds", "hlcore_source_hash", "package_versions",
-                "start", "end", "duration_seconds", "host"):
+                "start", "end", "duration_seconds", "host", "cache"):
         assert key in run
     assert (out / f"{name}.ipynb").exists()
+    # the result cache's bookkeeping goes to the log and run.json, not the page
+    assert "reused from the cache" not in (out / f"{name}.ipynb").read_text()
+    assert not (out / "cache.txt").exists()
     figures = sorted(out.glob("*.png"))
     assert figures
     for png in figures:

@@ -219,6 +219,8 @@ class ReferenceRun:
                 f"of earlier passes from the cache.")
         if r.get("note"):  # added by hand when publishing, e.g. where a cached pass ran
             line += " " + r["note"]
+        if r.get("cache"):  # the result cache's bookkeeping of its last pass
+            line += " Result cache: " + "; ".join(r["cache"]) + "."
         for stamp in r.get("restamped", []):  # tools/restamp_reference.py
             line += (f" Its computing code changed at commit `{stamp['commit'][:10]}`; "
                      f"{stamp['configurations']} of its configurations retrained under the "

@@ -158,7 +158,7 @@ def run(P: dict, out_dir) -> dict:
                      N=P["N"], m=P["m_values"], seeds=P["seeds"], epochs=P["epochs"],
                      lrs=P["lrs"], weight_decays=P["weight_decays"], n_val=P["n_val"],
                      n_test=P["n_test"], device=P["device"], store=ResultStore())
-    print(sw.cache_report(table))
+    plots.log_cache(sw.cache_report(table), out_dir)
     T = {"protocol": table}
     fig = protocol_figure(T, P)
     plots.save_figure(fig, "protocol", table.drop(columns=["cached"]), out_dir)

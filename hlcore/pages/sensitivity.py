@@ -288,7 +288,7 @@ def run(P: dict, out_dir) -> dict:
                  N_values=[P["N"]], m=P["m_values"], extra_columns={"series": f"beta={beta:g}"},
                  **_common(P))
         for beta in P["betas"]], ignore_index=True)
-    print(sw.cache_report(panel_a))
+    plots.log_cache(sw.cache_report(panel_a), out_dir)
     T = {"sensitivity_grid": panel_a}
     fig = sensitivity_figure(T, P)
     cols = ["learner", "beta", "alpha", "m", "N", "seed", "test_error", "val_error",

@@ -247,7 +247,7 @@ def run(P: dict, out_dir) -> dict:
                      weight_decays=P["weight_decays"], n_val=P["n_val"], n_test=P["n_test"],
                      ridges=P["ridges"], device=P["device"], kernel_N_max=P["kernel_N_max"],
                      decay=P["decay"], early_stopping=P["early_stopping"])
-    print(sw.cache_report(table))
+    plots.log_cache(sw.cache_report(table), out_dir)
     T = {"separation_grid": table}
     fig = separation_figure(T, P)
     cols = ["learner", "N", "seed", "m", "fit", "test_error", "test_error_paper_rule",

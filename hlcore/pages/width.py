@@ -176,7 +176,7 @@ def run(P: dict, out_dir) -> dict:
                      weight_decays=P["weight_decays"], n_val=P["n_val"], n_test=P["n_test"],
                      ridges=P["ridges"], device=P["device"], decay=P["decay"],
                      early_stopping=P["early_stopping"])
-    print(sw.cache_report(table))
+    plots.log_cache(sw.cache_report(table), out_dir)
     T = {"width_grid": table}
     fig = width_figure(T, P)
     save_chosen("width", fig, table, "m", FIGURE_COLUMNS, out_dir, epochs_used=P["epochs"],
