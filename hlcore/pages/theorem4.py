@@ -68,11 +68,15 @@ THEOREM4 = NotebookSpec(
                       resnet_d_values=[10, 12, 14, 16], N0=32, N_max=4000, resolution=0.5,
                       m=500, epochs=100, lrs=[0.1, 0.5, 2.0], weight_decays=[1e-4], seeds=2,
                       n_val=1000, n_test=2000, device="auto"),
-        # the paper's 800 epochs and the sample-gap page's grid; features to d = 16
+        # the paper's 800 epochs; features to d = 16. The ResNet's grid is a small one around
+        # what the sample-gap page's reference run chose where the ResNet succeeded (lr 2 with
+        # no decay most often, then 1 and 5, decays to 1e-3): its
+        # 56-configuration grid at both levels, two k and five d would take about 6 hours here,
+        # and T_res counts the grid searched, so a smaller grid only lowers the ResNet's cost
         "reference": dict(d_values=[10, 12, 14, 16], max_features=10000,
-                          resnet_d_values=[10, 12, 14, 16, 20, 24], resolution=0.1,
-                          epochs=800, lrs=[0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0],
-                          weight_decays=[0.0, 1e-4, 1e-3, 5e-3, 1e-2, 2e-2, 5e-2], seeds=3),
+                          resnet_d_values=[10, 12, 14, 16, 20], resolution=0.1,
+                          epochs=800, lrs=[0.5, 1.0, 2.0, 5.0],
+                          weight_decays=[0.0, 1e-4, 1e-3], seeds=3),
         "paper": dict(d_values=[10, 12, 14, 16, 18], max_features=16000, m=1000,
                       resnet_d_values=[10, 12, 14, 16, 20, 24, 32]),
     },
