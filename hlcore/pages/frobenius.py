@@ -210,8 +210,8 @@ def frobenius_figure(T: dict, P: dict, title: str = ""):
 
     from .. import frobenius as fb
 
-    hand, models = T["frobenius_hand"], T["frobenius_models"]
-    front = fb.frontier(T["frobenius_history"])
+    hand, models = T["frobenius_hand"], _trained(T["frobenius_models"])
+    front = fb.frontier(_trained(T["frobenius_history"]))
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     ax.plot(models["test_error"], models["frobenius_norm"], "o", color="#e08214", alpha=0.35,
             markersize=4, label="SGD: each trained model (test error)")
@@ -233,11 +233,19 @@ def frobenius_figure(T: dict, P: dict, title: str = ""):
                                title or f"parity6, d={P['d']}, N={P['N']}, m in {P['m_values']}")
 
 
+def _trained(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of models that did not diverge (a diverged one is recorded, never drawn)."""
+    if table is None or "diverged" not in table:
+        return table
+    return table[~table["diverged"].astype(bool)]
+
+
 def frobenius_key(T: dict, P: dict) -> str:
-    hand, models = T["frobenius_hand"], T["frobenius_models"]
+    hand, models = T["frobenius_hand"], _trained(T["frobenius_models"])
     if hand.empty:
         return "no hand-made network reached its goal"
-    pool = pd.concat([models, T.get("frobenius_history", models.iloc[:0])], ignore_index=True)
+    pool = pd.concat([models, _trained(T.get("frobenius_history", models.iloc[:0]))],
+                     ignore_index=True)
     fits = pool[pool["train_error"] <= hand["train_error"].max()]
     norms = ", ".join(f"{v:.0f}" for v in hand["frobenius_norm"])
     return (f"hand-made norms {norms}; SGD's smallest norm at the easiest hand-made train error "
