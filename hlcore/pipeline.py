@@ -22,7 +22,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import profiles
+from . import profiles, report
 from .report import (REPORT_MARKER, SCORECARD_MARKER, provenance_markdown,  # noqa: F401
                      write_report)
 from .store import (DAMAGE_LOG, code_hash, default_root, digest, discard_damaged,
@@ -477,6 +477,8 @@ def stage_book(profile: str, names, force: bool = False, log=print) -> tuple[Pat
         if (folder / "run.json").exists():  # a real run, not a placeholder
             nbformat.write(book_page(name, nbformat.read(page, as_version=4), folder), page)
     write_report(stage / "book" / "report.md", runs, intro=stage / "book" / "intro.md")
+    for line in report.quick_defects(*report.saved_verdicts(runs)):
+        log(f"warning: {line}")
     return stage, placeholders
 
 

@@ -81,6 +81,24 @@ def report_markdown(verdicts: dict) -> str:
     return "\n".join(out)
 
 
+#: how much a verdict says for its claim, to compare a quick run's with the reference run's
+SUPPORT = {"reproduced": 2, "partly reproduced": 1}
+
+
+def says_more(quick: dict | None, reference: dict | None) -> bool:
+    """Whether a quick run's verdict says more for its claim than the paper-budget run's: a
+    defect of the quick profile (issue "A quick book whose own runs answer"), never a finding."""
+    return bool(quick and reference) and (SUPPORT.get(quick["verdict"], 0)
+                                          > SUPPORT.get(reference["verdict"], 0))
+
+
+def quick_defects(quick: dict, reference: dict) -> list[str]:
+    """One line per claim whose quick verdict says more than its paper-budget verdict."""
+    return [f"{claim}: this build's run says '{quick[claim]['verdict']}', the paper-budget run "
+            f"'{reference[claim]['verdict']}': the quick profile says more than its data can"
+            for claim in claim_figures() if says_more(quick.get(claim), reference.get(claim))]
+
+
 def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../notebooks/") -> str:
     """The book's scorecard: one row per claim page, with the paper's figure, the verdict at
     the paper's budget (the committed reference run, judged now), its key number beside the
@@ -102,6 +120,8 @@ def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../note
             mine += (f" ({q['budget']['epochs']} epochs"
                      + (f"; {len(edges)} chosen value(s) at a grid's edge" if edges else "")
                      + ")")
+        if says_more(q, r):  # a defect to see at a glance, not a result
+            mine += " **(says more than the paper-budget run)**"
         lines.append(f"| [{claim}]({link_prefix}{page}.ipynb) | {_md(figure)} | **{ref}** | "
                      f"{key} | {mine} |")
     return "\n".join(lines)
@@ -176,6 +196,19 @@ def _insert(path: Path, marker: str, text: str) -> None:
     path.write_text(page.replace(marker, text))
 
 
+def saved_verdicts(runs: dict) -> tuple[dict, dict]:
+    """(this build's verdicts, the reference runs' verdicts), claim -> saved dict, from the
+    verdict*.json and reference_verdict*.json files in each page's run folder."""
+    def saved(prefix):
+        out = {}
+        for name, folder in runs.items():
+            for f in sorted(Path(folder).glob(f"{prefix}*.json")):
+                out[name if f.stem == prefix else f.stem[len(prefix) + 1:]] = load(f)
+        return out
+
+    return saved("verdict"), saved("reference_verdict")
+
+
 def write_report(path: Path, runs: dict, intro: Path | None = None) -> None:
     """Insert the scorecard (quick and reference verdicts) and every page's verdict (its
     verdict.json, made by hlcore.claims) into the report at its markers, and the scorecard
@@ -184,15 +217,7 @@ def write_report(path: Path, runs: dict, intro: Path | None = None) -> None:
 
     claim_pages = [name for name, page in PAGES.items() if page.claims]
 
-    def saved(prefix):
-        """claim -> verdict, from PREFIX.json (the page's own claim) and PREFIX-CLAIM.json."""
-        out = {}
-        for name, folder in runs.items():
-            for f in sorted(folder.glob(f"{prefix}*.json")):
-                out[name if f.stem == prefix else f.stem[len(prefix) + 1:]] = load(f)
-        return out
-
-    verdicts, references = saved("verdict"), saved("reference_verdict")
+    verdicts, references = saved_verdicts(runs)
     missing = [name for name in runs if name not in verdicts
                and name in claim_pages]
     text = report_markdown(verdicts)

@@ -804,3 +804,21 @@ def test_hierarchy_committed_grid_reselects_its_chosen_rows():
     pd.testing.assert_frame_equal(chosen, committed, check_dtype=False)
     assert (again["selected_val"] == grid["selected_val"]).all()
     assert (again["selected_test"] == grid["selected_test"]).all()
+
+
+def test_a_quick_verdict_saying_more_than_the_reference_is_marked_and_warned():
+    """Issue "A quick book whose own runs answer": a quick run that says more for a claim than
+    the paper-budget run is a defect of its profile, marked in the scorecard and listed for
+    the build log; saying less (inconclusive at a small budget) is no defect."""
+    quick = {"sensitivity": {"verdict": C.REPRODUCED, "budget": {"epochs": 800}},
+             "width": {"verdict": C.INCONCLUSIVE, "budget": {"epochs": 800}}}
+    reference = {"sensitivity": {"verdict": C.PARTLY, "key": "k"},
+                 "width": {"verdict": C.REPRODUCED, "key": "k"}}
+    card = R.scorecard_markdown(quick, reference)
+    row = next(line for line in card.splitlines() if line.startswith("| [sensitivity]"))
+    assert "says more than the paper-budget run" in row
+    assert "says more" not in next(line for line in card.splitlines()
+                                   if line.startswith("| [width]"))
+    defects = R.quick_defects(quick, reference)
+    assert len(defects) == 1 and defects[0].startswith("sensitivity:")
+    assert R.quick_defects({}, reference) == []
