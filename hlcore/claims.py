@@ -413,6 +413,17 @@ def _gap(r_n: int, r_cens: str, k_n: int, k_cens: str) -> bool | None:
     return k_n > r_n  # kernel measured; a ResNet upper bound only helps it
 
 
+def mean_se(values) -> tuple[float, float]:
+    """Mean and standard error (sample standard deviation / sqrt(n)) of independent values,
+    non-finite ones left out; nan for none, and the error nan for fewer than two (one value
+    shows no spread)."""
+    v = np.asarray(list(values), float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return math.nan, math.nan
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else math.nan
+
+
 def loglog(x, y) -> dict:
     """Least-squares slope of log y on log x, with its standard error."""
     x, y = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))

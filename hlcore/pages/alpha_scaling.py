@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plots, profiles
-from ..claims import LEARNED_MOST, Budget, Clause, Verdict, _need, _verdict, loglog
+from ..claims import LEARNED_MOST, Budget, Clause, Verdict, _need, _verdict, loglog, mean_se
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, _KERNELS, _LEARNERS, _PROTOCOL, _RIDGES, _TRAIN)
 from ..targets import make_target
@@ -135,14 +135,6 @@ def slopes(table: pd.DataFrame, column: str = "test_error") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _mean_se(v) -> tuple[float, float]:
-    v = np.asarray(list(v), float)
-    v = v[np.isfinite(v)]
-    if len(v) == 0:
-        return math.nan, math.nan
-    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else math.nan
-
-
 def alpha_scaling(table: pd.DataFrame, kernels, budget: Budget,
                   resnet: str = "3resnet") -> Verdict:
     """`table`: one row per (alpha, learner, seed) with test_error (chosen on validation),
@@ -155,7 +147,7 @@ def alpha_scaling(table: pd.DataFrame, kernels, budget: Budget,
                   "threshold"], "alpha-scaling")
     kernels = [k for k in kernels if k in set(table["learner"])]
     res = slopes(table[table["learner"] == resnet])
-    mean, se = _mean_se(res["slope"])
+    mean, se = mean_se(res["slope"])
     floor = res[res["local_slope"] < KERNEL_SLOPE]
     steep = bool(len(res) > 1 and res["slope"].notna().all()
                  and (res["slope"] > KERNEL_SLOPE).all() and mean - KERNEL_SLOPE > 2 * se)
@@ -190,7 +182,7 @@ def alpha_scaling(table: pd.DataFrame, kernels, budget: Budget,
                       "hurts")
     ks = slopes(k.loc[k.groupby(["alpha", "seed"])["test_error"].idxmin()].assign(
         learner="strongest kernel"))
-    kmean, kse = _mean_se(ks["slope"])
+    kmean, kse = mean_se(ks["slope"])
     return _verdict(
         "alpha-scaling",
         "The ResNet's risk falls like alpha^3.9 (about alpha^4, Theorem 1) while kernel methods "
@@ -239,7 +231,7 @@ def alpha_key(T: dict, P: dict) -> str:
     t = T["alpha_scaling"]
     parts = []
     for name, g in slopes(t).groupby("learner", sort=False):
-        m, se = _mean_se(g["slope"])
+        m, se = mean_se(g["slope"])
         parts.append(f"{name} {m:.2f}" + (f" +- {se:.2f}" if np.isfinite(se) else ""))
     return "slopes of log error against log alpha: " + "; ".join(parts)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plots, profiles
-from ..claims import (gap_clause, loglog, Budget, Clause, Verdict, _gap, _is_kernel, _need, _verdict)
+from ..claims import (gap_clause, loglog, mean_se, Budget, Clause, Verdict, _gap, _is_kernel, _need, _verdict)
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, _ALPHA, _KERNELS, _LEARNERS, _PROTOCOL, _RIDGES, _TRAIN)
 from ..train import paper_grid
@@ -126,15 +126,6 @@ def exponent_lower_bound(nstar: pd.DataFrame) -> float:
     return float(math.log(n1 / n0) / math.log(d1 / d0))
 
 
-def _mean_se(values) -> tuple[float, float]:
-    """Mean and standard error (sample standard deviation / sqrt(n)) of independent values;
-    the error is nan for fewer than two."""
-    v = np.asarray(list(values), float)
-    if len(v) == 0:
-        return math.nan, math.nan
-    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else math.nan
-
-
 def seed_exponents(nstar: pd.DataFrame) -> dict:
     """The exponent of N* in d fitted in each seed alone (each seed draws its own target from
     the class and its own data, so the seeds are independent repetitions), and their mean with
@@ -143,7 +134,7 @@ def seed_exponents(nstar: pd.DataFrame) -> dict:
     than three measured dimensions has no exponent."""
     per = {int(s): fit_exponent(g) for s, g in nstar.groupby("seed")}
     slopes = {s: f["slope"] for s, f in per.items() if np.isfinite(f["slope"])}
-    mean, se = _mean_se(slopes.values())
+    mean, se = mean_se(slopes.values())
     why = "; ".join(f"seed {s}: {f['why']}" for s, f in per.items() if f["why"])
     return {"slope": mean, "stderr": se, "seeds": len(slopes), "per_seed": slopes,
             "points": int((_censoring(nstar) == "").sum()), "why": why}
@@ -184,7 +175,7 @@ def exponent_clause(strongest: pd.DataFrame, resnet_rows: pd.DataFrame, effect: 
                            + ("" if np.isfinite(kslope) else "; no one-sided bound either"))
             continue
         diffs[int(seed)] = kslope - fr["slope"]
-    mean, se = _mean_se(diffs.values())
+    mean, se = mean_se(diffs.values())
     parts = ([f"kernel minus {resnet} per seed: " + ", ".join(
                  f"seed {s} at least {v:.2f} (kernel's bound, one-sided)" if s in one_sided
                  else f"seed {s} {v:.2f}" for s, v in diffs.items())
