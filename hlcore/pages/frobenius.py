@@ -188,9 +188,7 @@ def frobenius_verdict(T: dict, P: dict) -> Verdict:
     models = T["frobenius_models"]
     if "diverged" not in models:  # a run made before diverged models were kept
         models = models.assign(diverged=False)
-    history = T.get("frobenius_history")
-    if history is not None and "diverged" in history:
-        history = history[~history["diverged"].astype(bool)]
+    history = _trained(T.get("frobenius_history"))
     # The edge check needs the whole grid with its choices on validation marked, and weight
     # decay's limit scored: decay pulls W itself to 0, whose output is the zero function, with
     # error E[y^2] = 1 on every set (y = +-1). Where the largest decay is chosen, that limit
