@@ -166,10 +166,14 @@ def sensitivity_grid(T: dict, P: dict) -> pd.DataFrame:
 
 
 def sensitivity_verdict(T: dict, P: dict) -> Verdict:
-    table = sensitivity_grid(T, P)
+    return _judge(sensitivity_grid(T, P), P)
+
+
+def _judge(table: pd.DataFrame, P: dict) -> Verdict:
+    """The verdict on a grid with its choices marked (and weight decay's limit scored)."""
     threshold = profiles.page_target(P, "parity-v2").threshold
     return sensitivity(_chosen(table), P["alpha"], threshold, Budget.of(P, table),
-                              paper_rule=_chosen(table, "test"))
+                       paper_rule=_chosen(table, "test"))
 
 
 #: the largest learning rate of the stability check: every beta = 0.3 success of the reference
@@ -189,11 +193,13 @@ def stability(T: dict, P: dict, lr_max: float = STABLE_LR) -> pd.DataFrame:
     sgd = grid[grid["fit"] == "sgd"] if "fit" in grid else grid
     from ..train import mark_selected
 
-    low = {**T, "sensitivity_grid": mark_selected(grid[grid["lr"] <= lr_max].drop(
-        columns=["selected_val", "selected_test"], errors="ignore"))}  # chosen again
+    # the grid with weight decay's limit scored, once; its lower learning rates chosen again
+    table = sensitivity_grid(T, P)
+    low = mark_selected(table[table["lr"] <= lr_max].drop(
+        columns=["selected_val", "selected_test"], errors="ignore"))
     P_low = {**P, "lrs": [lr for lr in P["lrs"] if lr <= lr_max]}
-    main, capped = sensitivity_verdict(T, P), sensitivity_verdict(low, P_low)
-    chosen = _chosen(sensitivity_grid(T, P))
+    main, capped = _judge(table, P), _judge(low, P_low)
+    chosen = _chosen(table)
     low_rows = capped.numbers.set_index(["beta", "m", "seed"])
     line = (1 - LEARNED_SOME_MARGIN) * profiles.page_target(P, "parity-v2").threshold
     rows = []
