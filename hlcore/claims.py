@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -365,6 +366,44 @@ def _edge_lines(edges: list[str]) -> list[str]:
         places.setdefault(what, []).append(where.rstrip(")"))
     return [f"{what} ({w[0]})" if len(w) == 1 else f"{what} in {len(w)} cases"
             for what, w in places.items()]
+
+
+def edge_places(edges: list[str]) -> list[dict | None]:
+    """Where each edge line sits, as {column: value} from its "(beta=0.3, N=1000, m=100,
+    seed=2)" part (numbers as floats); None for a line that names no place (it could sit
+    anywhere)."""
+    out = []
+    for e in edges:
+        m = re.search(r"\(([^()]*=[^()]*)\)\s*$", e)
+        if not m:
+            out.append(None)
+            continue
+        place = {}
+        for part in m.group(1).split(","):
+            k, _, v = part.strip().partition("=")
+            try:
+                place[k] = float(v)
+            except ValueError:
+                place[k] = v
+        out.append(place)
+    return out
+
+
+def failure_settled(failing: pd.DataFrame, budget: "Budget", keys=("m", "seed")) -> bool:
+    """Whether a failed "at every cell" clause that more training helps is settled: at the
+    paper's epochs, some failing cell (a row of `failing`) has no chosen value at a grid edge.
+    One such cell fails the clause whatever more search finds elsewhere; an edge line that
+    names no place could sit at any cell."""
+    if budget.below_paper or failing.empty:
+        return False
+    places = edge_places(budget.edges)
+    if any(p is None for p in places):
+        return not places
+    for _, row in failing.iterrows():
+        cell = {k: float(row[k]) for k in keys if k in row.index}
+        if not any(all(p.get(k, v) == v for k, v in cell.items()) for p in places):
+            return True
+    return False
 
 
 def _need(table: pd.DataFrame, columns, what: str) -> None:

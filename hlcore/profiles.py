@@ -203,12 +203,18 @@ ADOPTED = dict(decay="weight", early_stopping=True)
 #: 3layer).
 REF_LRS = paper_grid(0, 2)
 REF_WDS = [0.0, 1e-4, 1e-3, 5e-3, 2e-2, 5e-2]
-#: The quick grid of the pages on parity-v2 at N = 1000 (width, protocol, sensitivity): one grid,
-#: so that a training one page made (same learner, width, seed, reading) comes from the result
-#: cache on the next; lr and decay around what the reference runs chose most (lr 1, decay 1e-3
-#: for 3resnet), plus no decay, the plain reading.
+#: The protocol page's quick grid (and the sensitivity map's): lr and decay around what the
+#: reference runs chose most (lr 1, decay 1e-3 for 3resnet), plus no decay, the plain reading.
 QUICK_LRS = [0.2, 0.5, 1.0]
 QUICK_WDS = [0.0, 1e-3]
+#: The quick grid of the width and sensitivity pages, which decide their claims at m = 100 (see
+#: each page's quick profile): every learning rate and weight decay that their reference runs
+#: chose at m = 100 with a neighbour on each side on the paper's lattice (lr 0.1-1 chosen, so
+#: 0.05-2; decay 1e-3-2e-2 and, at beta = 0.2, 2e-2 with 5e-2 above). One grid, so that width's
+#: 3resnet cells come from the cache at sensitivity's beta = 1. tests/test_quick_profiles.py
+#: fails when a reference choice at those cells leaves it.
+QUICK_N1000_LRS = [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]
+QUICK_N1000_WDS = [0.0, 1e-3, 5e-3, 2e-2, 5e-2]
 _KERNELS = Param("kernels", "list[str]", "kernels fitted by ridge regression",
                  choices=KERNEL_NAMES)
 _RIDGES = Param("ridges", "list[float]", "kernel ridge values, relative to the kernel's "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .claims import EFFECT, Verdict, _holds
+from .claims import EFFECT, INCONCLUSIVE, Verdict, _holds
 
 
 def claim_pages() -> dict:
@@ -32,7 +32,12 @@ def present(verdict: Verdict, out_dir=".") -> pd.DataFrame:
     verdict.save(Path(out_dir) / ("verdict.json" if main else f"verdict-{verdict.claim}.json"))
     plots.glue(f"{verdict.claim}.verdict", verdict.summary())
     plots.glue(f"{verdict.claim}.outcome", verdict.verdict)  # the answer box: outcome in bold
-    plots.glue(f"{verdict.claim}.detail", verdict.detail())
+    detail = verdict.detail()
+    if verdict.verdict == INCONCLUSIVE:  # the run that would settle it
+        from .pages import closing_step
+
+        detail = " ".join(filter(None, [detail, closing_step(verdict.claim)]))
+    plots.glue(f"{verdict.claim}.detail", detail)
     plots.glue(f"{verdict.claim}.criterion", verdict.criterion)
     return verdict.clause_table()
 
@@ -124,7 +129,18 @@ def scorecard_markdown(quick: dict, reference: dict, link_prefix: str = "../note
             mine += " **(says more than the paper-budget run)**"
         lines.append(f"| [{claim}]({link_prefix}{page}.ipynb) | {_md(figure)} | **{ref}** | "
                      f"{key} | {mine} |")
+    agree, both = agreement(quick, reference)
+    if both:
+        lines.append(f"\nThis build's runs reach the paper-budget verdict on {agree} of the "
+                     f"{both} claims that have both; where they differ, this build's verdict "
+                     f"names what its budget lacks.")
     return "\n".join(lines)
+
+
+def agreement(quick: dict, reference: dict) -> tuple[int, int]:
+    """(claims whose quick verdict is the paper-budget verdict, claims that have both)."""
+    both = [c for c in claim_figures() if quick.get(c) and reference.get(c)]
+    return sum(quick[c]["verdict"] == reference[c]["verdict"] for c in both), len(both)
 
 
 def _md(text) -> str:

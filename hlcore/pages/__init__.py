@@ -60,6 +60,9 @@ class Page:
     table: Callable | None = None
     #: its notebook, for a page outside the package (None: notebooks/NAME.ipynb)
     notebook: Path | None = None
+    #: parameters that no verdict reads (a panel beyond the paper), ignored when a quick
+    #: verdict is predicted from the reference run (quick_prediction)
+    not_judged: tuple = ()
 
     def __post_init__(self):
         if self.spec.name != self.name:
@@ -160,6 +163,29 @@ def show_verdict(verdict: claims.Verdict, out_dir, headline: bool = False) -> pd
     return verdict.numbers.round(4)
 
 
+def closing_step(claim: str) -> str:
+    """For an inconclusive verdict of this process's run below the reference profile, the one
+    run that would settle it, as a sentence for the answer box ("" otherwise): the committed
+    paper-budget run (its verdict and measured time), or the command that makes one."""
+    name = claim_pages().get(claim, claim)
+    P = _RUNS.get(name)
+    if P is None or P.get("profile") in ("reference", "paper"):
+        return ""
+    ref = reference(name)
+    if ref is None:
+        return (f"What would settle it: the paper-budget run, `hl run {name} --profile "
+                f"reference` (`hl plan {name} --profile reference` gives its cost here).")
+    page = PAGES[name]
+    fn = page.verdict if claim == name else page.more.get(claim, (None,))[0]
+    at_budget = fn(ref.tables, ref.P).verdict if fn is not None else None
+    if at_budget in (None, claims.INCONCLUSIVE):
+        return ("The paper-budget run below leaves it open too; its notes say what keeps it "
+                "open.")
+    return (f"What settles it: the paper-budget run, committed below ({at_budget}); "
+            f"`hl run {name} --profile reference` repeats it (its last pass took {ref.took} on "
+            f"its machine).")
+
+
 def save_chosen(name: str, fig, table: pd.DataFrame, x: str, cols, out_dir, **extra) -> None:
     """Save a page's main figure with its tidy data: the configurations chosen on validation,
     each beside the test error the paper's rule (best test error) would have reported."""
@@ -209,13 +235,17 @@ class ReferenceRun:
         recorded = self.run.get("compute_hash")
         return recorded is not None and recorded != compute_hash(self.name)
 
+    @property
+    def took(self) -> str:
+        """The measured time of its last pass, in words."""
+        seconds = self.run.get("duration_seconds", 0)
+        return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+
     def provenance(self) -> str:
         r = self.run
-        seconds = r.get("duration_seconds", 0)
-        took = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
         line = (f"Run on {r.get('start', '?')[:10]} at commit `{r.get('commit', '?')[:10]}` on "
                 f"{r.get('machine', r.get('platform', '?'))} (profile `{r.get('profile')}`: "
-                f"{budget_text(self.P)}); its last pass took {took}, reusing the results "
+                f"{budget_text(self.P)}); its last pass took {self.took}, reusing the results "
                 f"of earlier passes from the cache.")
         if r.get("note"):  # added by hand when publishing, e.g. where a cached pass ran
             line += " " + r["note"]
@@ -309,6 +339,65 @@ def reference(name: str, root: Path | None = None) -> ReferenceRun | None:
     if not (folder / "run.json").exists():
         return None
     return ReferenceRun(name, folder, json.loads((folder / "run.json").read_text()))
+
+
+#: The parameters that only choose a sub-lattice of a run: a quick profile that differs from
+#: its reference run in these alone (every value also in the reference run) runs a subset of
+#: its configurations, with the same data, initialisations and epochs.
+LATTICE = ("lrs", "weight_decays", "ridges", "m_values", "betas", "learners", "kernels")
+
+
+def quick_prediction(name: str, profile: str = "quick") -> dict | None:
+    """The verdicts a `profile` run of page `name` reaches, judged now on the committed
+    reference run's tables cut to that profile's lattice (every verdict the page decides, by
+    claim); None where the profile is no sub-lattice of the reference run (other epochs, N or
+    data sizes: then only a run can tell). Rows are kept where every lattice column (lr,
+    weight_decay, ridge, m, beta, learner) holds one of the profile's values or none (a kernel
+    has no lr, an infinite-width kernel no finite m), seeds below its count; choices are made
+    again on the cut grid."""
+    from ..train import mark_selected
+
+    ref = reference(name)
+    if ref is None or name not in PAGES:
+        return None
+    page = PAGES[name]
+    Q = profiles.resolve(name, profile)
+    R = ref.P
+    for key, value in Q.items():
+        if key in page.not_judged or key == "profile" or key not in R:
+            continue
+        if key in LATTICE:
+            if not set(value) <= set(R[key]):
+                return None
+        elif key == "seeds":
+            if value > R[key]:
+                return None
+        elif value != R[key]:
+            return None
+    allowed = {"lr": Q.get("lrs"), "weight_decay": Q.get("weight_decays"),
+               "ridge": Q.get("ridges"), "m": Q.get("m_values"), "beta": Q.get("betas"),
+               "learner": (list(Q["learners"]) + list(Q.get("kernels", [])))
+               if "learners" in Q else None}
+    T = {}
+    for stem, table in ref.tables.items():
+        if "selected_val" not in table.columns:
+            T[stem] = table
+            continue
+        keep = pd.Series(True, index=table.index)
+        for col, values in allowed.items():
+            if values is not None and col in table.columns:
+                keep &= table[col].isin(values) | table[col].isna() | (
+                    (table[col] == float("inf")) if col == "m" else False)
+        if "seed" in table.columns:
+            keep &= table["seed"] < Q["seeds"]
+        T[stem] = mark_selected(table[keep].drop(columns=["selected_val", "selected_test"]))
+    P = {**R, **{k: v for k, v in Q.items() if k not in page.not_judged}}
+    out = {}
+    if page.verdict is not None:
+        out[name] = page.verdict(T, P)
+    for claim, (fn, _) in page.more.items():
+        out[claim] = fn(T, P)
+    return out
 
 
 def reference_digest(name: str, root: Path | None = None) -> str | None:

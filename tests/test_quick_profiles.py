@@ -1,0 +1,83 @@
+"""The quick profiles against the committed reference runs (issue: a quick book whose own runs
+answer). Where a quick profile runs a sub-lattice of its reference run (same epochs, N, data
+sizes; fewer learning rates, decays, widths or seeds), its verdicts are predicted exactly by
+the reference tables cut to that lattice: they must agree with the reference verdicts, with no
+chosen value at a grid edge (the quick grid brackets every reference optimum it meets)."""
+import pandas as pd
+import pytest
+
+from hlcore import claims, pages, profiles
+from hlcore.claims import Budget
+
+#: pages whose quick profile is designed as a sub-lattice of the reference run
+SUB_LATTICE = ("width", "sensitivity")
+
+
+@pytest.mark.parametrize("name", SUB_LATTICE)
+def test_quick_profile_is_a_sub_lattice_of_the_reference_run(name):
+    assert pages.quick_prediction(name) is not None, (
+        f"{name}'s quick profile is no longer a sub-lattice of its reference run: its verdict "
+        f"can no longer be checked against the reference tables")
+
+
+@pytest.mark.parametrize("name", SUB_LATTICE)
+def test_quick_verdicts_cut_from_the_reference_run_agree_with_it(name):
+    predicted = pages.quick_prediction(name)
+    ref = pages.reference(name)
+    page = pages.PAGES[name]
+    reference = {name: page.verdict(ref.tables, ref.P)} if page.verdict else {}
+    reference.update({c: fn(ref.tables, ref.P) for c, (fn, _) in page.more.items()})
+    for claim, v in predicted.items():
+        assert v.verdict == reference[claim].verdict, (claim, v.summary(), v.notes)
+        assert not v.budget.edges, (f"{claim}: the quick grid does not bracket the reference "
+                                    f"run's choices: {v.budget.edges[:5]}")
+
+
+def test_a_quick_sensitivity_run_with_two_seeds_would_say_more_than_the_reference():
+    """Why the quick profile has 3 seeds: the failure the reference run found is seed 2's."""
+    spec = profiles.get_spec("sensitivity")
+    old = spec.profiles["quick"]["seeds"]
+    try:
+        spec.profiles["quick"]["seeds"] = 2
+        v = pages.quick_prediction("sensitivity")["sensitivity"]
+    finally:
+        spec.profiles["quick"]["seeds"] = old
+    assert v.verdict == claims.REPRODUCED
+
+
+def test_quick_prediction_refuses_a_profile_off_the_reference_lattice():
+    # separation's quick runs 40 epochs, its reference 800: only a run can tell
+    assert pages.quick_prediction("separation") is None
+
+
+def test_edge_places_reads_where_each_edge_sits():
+    lines = ["3resnet: lr 1 at the top of its grid (beta=0.3, N=1000, m=100, seed=2)",
+             "2layer: weight_decay 0.02 at the top of its grid"]
+    assert claims.edge_places(lines) == [{"beta": 0.3, "N": 1000.0, "m": 100.0, "seed": 2.0},
+                                         None]
+
+
+def test_a_failure_at_a_cell_chosen_inside_its_grid_is_settled():
+    failing = pd.DataFrame({"beta": [0.5, 0.3], "m": [100, 100], "seed": [2, 2]})
+    keys = ("beta", "m", "seed")
+    at = "3resnet: lr 1 at the top of its grid (beta={}, N=1000, m=100, seed=2)"
+    both = Budget(epochs=800, grid="g", seeds=3, edges=[at.format(0.5), at.format(0.3)])
+    one = Budget(epochs=800, grid="g", seeds=3, edges=[at.format(0.5)])
+    short = Budget(epochs=100, grid="g", seeds=3)
+    nowhere = Budget(epochs=800, grid="g", seeds=3, edges=["3resnet: lr 1 at the top"])
+    assert not claims.failure_settled(failing, both, keys)  # every failing cell at an edge
+    assert claims.failure_settled(failing, one, keys)  # beta = 0.3's choice is interior
+    assert not claims.failure_settled(failing, short, keys)  # below the paper's epochs
+    assert not claims.failure_settled(failing, nowhere, keys)  # an edge that could be anywhere
+    assert claims.failure_settled(failing, Budget(epochs=800, grid="g", seeds=3), keys)
+
+
+def test_an_open_quick_verdict_names_the_run_that_would_settle_it(monkeypatch):
+    monkeypatch.setitem(pages._RUNS, "width", {"profile": "quick"})
+    monkeypatch.setitem(pages._RUNS, "theorem4", {"profile": "quick"})
+    width = pages.closing_step("width")
+    assert "hl run width --profile reference" in width and "(reproduced)" in width
+    if pages.reference("theorem4") is None:
+        assert "hl plan theorem4 --profile reference" in pages.closing_step("theorem4")
+    monkeypatch.setitem(pages._RUNS, "width", {"profile": "reference"})
+    assert pages.closing_step("width") == ""  # a paper-budget run has nothing above it
