@@ -293,8 +293,11 @@ def test_report_is_built_from_the_pages_verdicts(tmp_path):
     assert pipeline.REPORT_MARKER not in text and pipeline.SCORECARD_MARKER not in text
     # the scorecard opens the report: a row per claim, the reference verdict beside this run's
     card = text.split("\n\nintro")[0].splitlines()
-    rows = {line.split("|")[1].strip().split("]")[0].lstrip("["): line for line in card[2:]}
+    rows = {line.split("|")[1].strip().split("]")[0].lstrip("["): line for line in card[2:]
+            if line.startswith("|")}
     assert set(rows) == set(pages.claim_figures())
+    # under the table, how many claims agree (width: reproduced here, partly at the budget)
+    assert "reach the paper-budget verdict on 0 of the 1 claims that have both" in text
     assert "**partly reproduced" in rows["width"] and "K1" in rows["width"]
     # the quick run says more than the paper-budget run: a defect, marked
     assert "| reproduced (800 epochs) **(says more than the paper-budget run)** |" in rows["width"]
