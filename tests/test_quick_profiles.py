@@ -81,3 +81,13 @@ def test_an_open_quick_verdict_names_the_run_that_would_settle_it(monkeypatch):
         assert "hl plan theorem4 --profile reference" in pages.closing_step("theorem4")
     monkeypatch.setitem(pages._RUNS, "width", {"profile": "reference"})
     assert pages.closing_step("width") == ""  # a paper-budget run has nothing above it
+
+
+def test_a_quick_run_says_how_its_profile_relates_to_the_paper_budget_run(monkeypatch):
+    for name in ("width", "separation"):
+        monkeypatch.setitem(pages._RUNS, name, {**profiles.resolve(name, "quick")})
+    assert "subset of the paper-budget run's configurations" in pages.quick_design("width")
+    text = pages.quick_design("separation")
+    assert "40 of its 800 epochs" in text and pages.PAGES["separation"].quick_note in text
+    monkeypatch.setitem(pages._RUNS, "separation", profiles.resolve("separation", "smoke"))
+    assert pages.quick_design("separation") == ""  # said of the quick profile only

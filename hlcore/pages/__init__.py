@@ -63,6 +63,9 @@ class Page:
     #: parameters that no verdict reads (a panel beyond the paper), ignored when a quick
     #: verdict is predicted from the reference run (quick_prediction)
     not_judged: tuple = ()
+    #: why its quick profile is what it is, where it is no sub-lattice of its reference run
+    #: (one sentence, shown under the verdict of a quick run: quick_design)
+    quick_note: str = ""
 
     def __post_init__(self):
         if self.spec.name != self.name:
@@ -156,11 +159,44 @@ def show_verdict(verdict: claims.Verdict, out_dir, headline: bool = False) -> pd
 
     display(Markdown((f"**Verdict: {verdict.summary()}.** " if headline else "**Criterion.** ")
                      + verdict.criterion))
+    design = quick_design(claim_pages().get(verdict.claim, verdict.claim))
+    if design:
+        display(Markdown(f"*How the quick profile was chosen:* {design}"))
     display(report.present(verdict, out_dir))
     notes = "\n\n".join(f"*Note:* {n}" for n in verdict.notes)
     if notes or verdict.budget.edges or verdict.budget.closed:
         display(Markdown(notes + "\n\n" + edge_list(verdict)))
     return verdict.numbers.round(4)
+
+
+def quick_design(name: str) -> str:
+    """For this process's quick run of page `name`, one sentence on how its profile relates to
+    the committed paper-budget run ("" for another profile or without one): a sub-lattice
+    whose verdicts the reference tables predict (quick_prediction), or what it cuts, with the
+    page's reason (Page.quick_note)."""
+    P, ref = _RUNS.get(name), reference(name)
+    if P is None or P.get("profile") != "quick" or ref is None or name not in PAGES:
+        return ""
+    page = PAGES[name]
+    if quick_prediction(name) is not None:
+        return ("it runs a subset of the paper-budget run's configurations (the same data, "
+                "initialisations and epochs), where that run decides the claim; cut to this "
+                "subset, the paper-budget tables give the same verdicts, which the tests "
+                "check.")
+    R, cuts = ref.P, []
+    if P.get("epochs") and R.get("epochs") and P["epochs"] < R["epochs"]:
+        cuts.append(f"{P['epochs']} of its {R['epochs']} epochs")
+    if "lrs" in P and "lrs" in R:
+        q = len(P["lrs"]) * len(P.get("weight_decays", [0]))
+        r = len(R["lrs"]) * len(R.get("weight_decays", [0]))
+        if q < r:
+            cuts.append(f"{q} of its {r} learning-rate and decay pairs")
+    if P.get("seeds", 0) < R.get("seeds", 0):
+        cuts.append(f"{P['seeds']} of its {R['seeds']} seeds")
+    what = ("it runs " + ", ".join(cuts) + " of the paper-budget run" if cuts
+            else "it runs a smaller budget than the paper-budget run")
+    return (f"{what} (whose last pass took {ref.took}), so a claim that run settles may stay "
+            f"open here. {page.quick_note}").strip()
 
 
 def closing_step(claim: str) -> str:
