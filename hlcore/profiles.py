@@ -42,6 +42,8 @@ class Param:
     max: float | None = None
     choices: tuple | None = None
     even: bool = False
+    #: a list that may be empty (an optional part of a run, off when [])
+    empty: bool = False
 
     @property
     def item_type(self) -> str:
@@ -103,7 +105,7 @@ class Param:
         """Raise one clear ValueError if `value` is not allowed."""
         items = value if self.type.startswith("list[") else [value]
         if self.type.startswith("list["):
-            if not isinstance(value, (list, tuple)) or not value:
+            if not isinstance(value, (list, tuple)) or not (value or self.empty):
                 raise ValueError(f"{self.name} must be a non-empty list of {self.item_type}; "
                                  f"got {value!r}")
         for v in items:

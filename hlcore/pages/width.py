@@ -27,6 +27,11 @@ WIDTH = NotebookSpec(
         _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
         Param("N", "int", "training-set size", min=1),
         Param("m_values", "list[int]", "network widths", min=1),
+        Param("wide_m_values", "list[int]", "larger widths, searched on the wide grid "
+              "(none: [])", min=1, empty=True),
+        Param("wide_lrs", "list[float]", "learning-rate grid of the larger widths", min=0),
+        Param("wide_weight_decays", "list[float]", "weight-decay grid of the larger widths",
+              min=0),
         _LEARNERS, _KERNELS,
         *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
@@ -43,10 +48,17 @@ WIDTH = NotebookSpec(
                       learners=["3resnet", "3layer", "2layer"], kernels=_NINE, epochs=800,
                       lrs=QUICK_N1000_LRS, weight_decays=QUICK_N1000_WDS, seeds=3, n_val=1000,
                       n_test=2000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
-                      device="auto"),
-        # the paper's N, epochs and its three smallest widths, 3 seeds
-        "reference": dict(m_values=[100, 200, 500], lrs=REF_LRS, weight_decays=REF_WDS),
+                      wide_m_values=[], wide_lrs=QUICK_N1000_LRS,
+                      wide_weight_decays=QUICK_N1000_WDS, device="auto"),
+        # the paper's N, epochs and its three smallest widths, 3 seeds, on the whole grid; then
+        # m = 1000 and 2000 on a grid around what m = 500 chose (lr 0.5-1, decay 1e-3-2e-2),
+        # with a neighbour on each side and one more step of lr up (the ResNet's chosen lr grew
+        # with m: 0.1-0.5, 0.5-1, 1): about 45 % of the whole grid's cost (hl plan)
+        "reference": dict(m_values=[100, 200, 500], lrs=REF_LRS, weight_decays=REF_WDS,
+                          wide_m_values=[1000, 2000], wide_lrs=[0.1, 0.2, 0.5, 1.0, 2.0],
+                          wide_weight_decays=[1e-4, 1e-3, 5e-3, 2e-2, 5e-2]),
         "paper": dict(m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
+                      wide_m_values=[],
                       lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0], seeds=5,
                       n_val=5000, n_test=10000),
     },
@@ -173,11 +185,11 @@ def run(P: dict, out_dir) -> dict:
     from . import save_chosen
 
     target = profiles.page_target(P)
-    table = sw.sweep(target, learners=P["learners"], kernels=P["kernels"], N_values=[P["N"]],
-                     m=P["m_values"], seeds=P["seeds"], epochs=P["epochs"], lrs=P["lrs"],
-                     weight_decays=P["weight_decays"], n_val=P["n_val"], n_test=P["n_test"],
-                     ridges=P["ridges"], device=P["device"], decay=P["decay"],
-                     early_stopping=P["early_stopping"])
+    table = pd.concat([sw.sweep(target, N_values=[P["N"]], seeds=P["seeds"],
+                                epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"],
+                                ridges=P["ridges"], device=P["device"], decay=P["decay"],
+                                early_stopping=P["early_stopping"], **part)
+                       for part in _parts(P)], ignore_index=True)
     plots.log_cache(sw.cache_report(table), out_dir)
     T = {"width_grid": table}
     fig = width_figure(T, P)
@@ -210,10 +222,27 @@ def beside_paper(T: dict, P: dict) -> pd.DataFrame:
                      axis=1).swaplevel(axis=1).sort_index(axis=1, level=0).round(3)
 
 
+def _parts(P: dict) -> list[dict]:
+    """The sweeps of a run: the widths m_values on the grid lrs x weight_decays, then the
+    wide_m_values (if any) on their own grid, with the finite-width kernels only (an
+    infinite-width kernel has no width: the first sweep fits it). Each (learner, m, seed)
+    keeps its own grid, so the edge check reads each against the grid it was chosen from."""
+    parts = [dict(learners=P["learners"], kernels=P["kernels"], m=P["m_values"],
+                  lrs=P["lrs"], weight_decays=P["weight_decays"])]
+    if P.get("wide_m_values"):
+        parts.append(dict(learners=P["learners"],
+                          kernels=[k for k in P["kernels"] if not k.endswith("-inf)")],
+                          m=P["wide_m_values"], lrs=P["wide_lrs"],
+                          weight_decays=P["wide_weight_decays"]))
+    return parts
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     t = profiles.page_target(P)
-    return sweep_cost(P, t, P["learners"], P["kernels"], [P["N"]], P["m_values"], P["seeds"])
+    return [task for part in _parts(P) for task in sweep_cost(
+        {**P, "lrs": part["lrs"], "weight_decays": part["weight_decays"]}, t,
+        part["learners"], part["kernels"], [P["N"]], part["m"], P["seeds"])]
 
 
 PAGE = register(Page(name="width", spec=WIDTH, computes=("sweep",), figure=width_figure, key=width_key, tasks=tasks, order=20, claims={"width": "v2 Figure 2(a)"}, verdict=width_verdict))
