@@ -190,6 +190,15 @@ _TRAIN = (
 )
 # The networks' protocol: the adopted one (the protocol page's evidence) is decay on W0 + W
 # (PyTorch's weight_decay, a reading of the paper) with early stopping on validation (ours).
+#: Larger widths searched on a grid of their own, around what the largest of m_values chose (the
+#: width and sensitivity pages' reference runs: a whole grid at m = 2000 would cost hours).
+_WIDE = (
+    Param("wide_m_values", "list[int]", "larger widths, searched on the wide grid (none: [])",
+          min=1, empty=True),
+    Param("wide_lrs", "list[float]", "learning-rate grid of the larger widths", min=0),
+    Param("wide_weight_decays", "list[float]", "weight-decay grid of the larger widths",
+          min=0),
+)
 _PROTOCOL = (
     Param("decay", "str", "what weight decay pulls to zero: weight (W0 + W, as PyTorch) or "
           "displacement (W)", choices=DECAYS),

@@ -33,3 +33,15 @@ def test_each_width_is_judged_against_the_grid_it_was_searched_on():
     # m = 16 has one learning rate (0.1): its only value; m = 24 has three
     assert any("lr 0.1 at the only value" in e and "m=16" in e for e in edges)
     assert not any("only value" in e and "lr" in e and "m=24" in e for e in edges)
+
+
+def test_the_sensitivity_page_searches_its_wide_widths_on_their_own_grid():
+    from hlcore.pages import sensitivity as S
+
+    P = profiles.resolve("sensitivity", "smoke", wide_m_values=[24], wide_lrs=[0.05, 0.2])
+    main, wide = S._parts(P)
+    assert main["m"] == [16] and wide == {"m": [24], "lrs": [0.05, 0.2],
+                                          "weight_decays": P["wide_weight_decays"]}
+    configs = [t.configs for t in S.tasks(P) if t.kind == "train" and t.m == 24]
+    assert configs and set(configs) == {2 * len(P["wide_weight_decays"])}
+    assert len(S._parts(profiles.resolve("sensitivity", "quick"))) == 1

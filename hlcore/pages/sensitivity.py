@@ -13,7 +13,7 @@ from .. import claims, plots, profiles
 from ..claims import (loglog, Budget, Clause, Verdict, _fmt, _need, _paper_rule, _verdict)
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, QUICK_LRS, QUICK_N1000_LRS, QUICK_N1000_WDS,
-                        QUICK_WDS, REF_LRS, REF_WDS, _PROTOCOL, _SHAPE, _TRAIN)
+                        QUICK_WDS, REF_LRS, REF_WDS, _PROTOCOL, _SHAPE, _TRAIN, _WIDE)
 from ..train import paper_grid
 from ..targets import make_target
 from . import Page, _chosen, register
@@ -41,7 +41,7 @@ SENSITIVITY = NotebookSpec(
               min=0),
         Param("map_weight_decays", "list[float]", "weight-decay grid of the map (panel (a) "
               "uses weight_decays)", min=0),
-        *_TRAIN, *_PROTOCOL,
+        *_TRAIN, *_WIDE, *_PROTOCOL,
     ),
     profiles={
         "smoke": dict(betas=[1.0, 0.0], N=100, m_values=[16], map_alphas=[0.3],
@@ -56,20 +56,27 @@ SENSITIVITY = NotebookSpec(
                       map_betas=[0.1, 0.3, 1.0], map_N=3000, map_m=500, map_epochs=40,
                       epochs=800, lrs=QUICK_N1000_LRS, weight_decays=QUICK_N1000_WDS,
                       map_lrs=QUICK_LRS, map_weight_decays=QUICK_WDS, seeds=3,
-                      n_val=1000, n_test=2000, device="auto"),
+                      wide_m_values=[], wide_lrs=QUICK_N1000_LRS,
+                      wide_weight_decays=QUICK_N1000_WDS, n_val=1000, n_test=2000,
+                      device="auto"),
         # the map (beyond the paper, in no verdict) at panel (a)'s N and width: at the quick
         # map's N = 3000, m = 500 its 12 cells x 54 configurations would take about 3 h here
         # the grid reaches lr 0.005 and weight decay 50: at beta = 0 (nothing to learn) the
         # most regularised model was chosen, first the common grid's corner, then decay 0.5,
         # then 5 (the sensitivity page's reference section gives the numbers)
+        # m = 500 and 1000 on the quick grid (hl plan: about 30 min more), which holds every
+        # value chosen at m = 100 and 200 with a neighbour on each side, but beta = 0's (lr
+        # 0.01-0.1 with decay 2-20, next to weight decay's limit, the zero function, scored
+        # beside every grid)
         "reference": dict(m_values=[100, 200], map_alphas=[0.1, 0.2, 0.3, 0.4], map_N=1000,
                           map_m=200, map_epochs=800, lrs=_REF_LRS, weight_decays=_REF_WDS,
-                          map_lrs=_REF_LRS, map_weight_decays=_REF_WDS, seeds=3),
+                          map_lrs=_REF_LRS, map_weight_decays=_REF_WDS, seeds=3,
+                          wide_m_values=[500, 1000]),
         "paper": dict(m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
                       map_alphas=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
                       map_betas=[0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0], map_N=10000,
                       map_m=1000, lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0],
-                      seeds=5, n_val=5000, n_test=10000),
+                      seeds=5, n_val=5000, n_test=10000, wide_m_values=[]),
     },
     fixed_target="parity-v2",
 )
@@ -298,6 +305,16 @@ def _common(P: dict) -> dict:
                 ridges=[1e-3], decay=P["decay"], early_stopping=P["early_stopping"])
 
 
+def _parts(P: dict) -> list[dict]:
+    """Panel (a)'s sweeps: m_values on the grid lrs x weight_decays, then wide_m_values (if
+    any) on theirs; each (beta, m, seed) is judged against the grid it was searched on."""
+    parts = [dict(m=P["m_values"], lrs=P["lrs"], weight_decays=P["weight_decays"])]
+    if P.get("wide_m_values"):
+        parts.append(dict(m=P["wide_m_values"], lrs=P["wide_lrs"],
+                          weight_decays=P["wide_weight_decays"]))
+    return parts
+
+
 def _map_grid(P: dict) -> dict:
     """The map's own grid (a committed run from before it had one searched panel (a)'s)."""
     return {"lrs": P.get("map_lrs", P["lrs"]),
@@ -313,9 +330,9 @@ def run(P: dict, out_dir) -> dict:
 
     panel_a = pd.concat([
         sw.sweep(profiles.page_target(P, "parity-v2", beta=beta), learners=["3resnet"],
-                 N_values=[P["N"]], m=P["m_values"], extra_columns={"series": f"beta={beta:g}"},
-                 **_common(P))
-        for beta in P["betas"]], ignore_index=True)
+                 N_values=[P["N"]], extra_columns={"series": f"beta={beta:g}"},
+                 **{**_common(P), **part})
+        for beta in P["betas"] for part in _parts(P)], ignore_index=True)
     plots.log_cache(sw.cache_report(panel_a), out_dir)
     T = {"sensitivity_grid": panel_a}
     fig = sensitivity_figure(T, P)
@@ -390,7 +407,9 @@ def tasks(P: dict) -> list[Task]:
     v2, v3 = profiles.page_target(P, "parity-v2"), make_target("parity-v3")
     tasks = []
     for _ in P["betas"]:
-        tasks += sweep_cost(P, v2, ["3resnet"], [], [P["N"]], P["m_values"], P["seeds"])
+        for part in _parts(P):
+            tasks += sweep_cost({**P, "lrs": part["lrs"], "weight_decays": part["weight_decays"]},
+                                v2, ["3resnet"], [], [P["N"]], part["m"], P["seeds"])
     for _ in range(len(P["map_alphas"]) * len(P["map_betas"])):
         tasks += sweep_cost({**P, **_map_grid(P)}, v3, ["3resnet"], [], [P["map_N"]],
                             P["map_m"], 1)

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import plots, profiles
 from ..claims import (Budget, Clause, Verdict, _fmt, _is_kernel, _need, _paper_rule, _verdict)
 from ..plan import Task, sweep_cost
-from ..profiles import (NotebookSpec, Param, QUICK_N1000_LRS, QUICK_N1000_WDS, REF_LRS, REF_WDS, _ALPHA, _BETA, _KERNELS, _LEARNERS, _PAIR_TARGET, _PROTOCOL, _RIDGES, _SHAPE, _TRAIN)
+from ..profiles import (NotebookSpec, Param, QUICK_N1000_LRS, QUICK_N1000_WDS, REF_LRS, REF_WDS, _ALPHA, _BETA, _KERNELS, _LEARNERS, _PAIR_TARGET, _PROTOCOL, _RIDGES, _SHAPE, _TRAIN, _WIDE)
 from ..train import paper_grid
 from . import Page, _chosen, register
 
@@ -27,11 +27,7 @@ WIDTH = NotebookSpec(
         _PAIR_TARGET, _ALPHA, *_SHAPE, _BETA,
         Param("N", "int", "training-set size", min=1),
         Param("m_values", "list[int]", "network widths", min=1),
-        Param("wide_m_values", "list[int]", "larger widths, searched on the wide grid "
-              "(none: [])", min=1, empty=True),
-        Param("wide_lrs", "list[float]", "learning-rate grid of the larger widths", min=0),
-        Param("wide_weight_decays", "list[float]", "weight-decay grid of the larger widths",
-              min=0),
+        *_WIDE,
         _LEARNERS, _KERNELS,
         *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
