@@ -457,9 +457,22 @@ def theorem4_figure(T: dict, P: dict, title: str = ""):
 
 
 def theorem4_key(T: dict, P: dict) -> str:
+    """Per k, the range of D*'s exponents in d over the maps and T_res's (alpha^3.9 level):
+    short enough for the scorecard's column (the page's table has every fit)."""
     f = fits(T)
-    parts = [f"k={int(r.k)} {r.what} slope {r.slope:.2f}" for r in f.itertuples()
-             if np.isfinite(r.slope)]
+    f = f[np.isfinite(f["slope"])]
+    parts = []
+    for k, g in f.groupby("k"):
+        d_star = g[g["what"].str.startswith("D*")]["slope"]
+        t_res = g[g["what"] == "T_res (alpha^3.9)"]["slope"]
+        part = []
+        if len(d_star):
+            part.append(f"D* ~ d^{d_star.min():.1f}" + (f"-{d_star.max():.1f}"
+                                                         if len(d_star) > 1 else ""))
+        if len(t_res):
+            part.append(f"T_res ~ d^{t_res.iloc[0]:.1f}")
+        if part:
+            parts.append(f"k={int(k)}: " + ", ".join(part))
     return "exponents in d: " + ("; ".join(parts) if parts else "too few measured points")
 
 
