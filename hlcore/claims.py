@@ -398,7 +398,7 @@ def failure_settled(failing: pd.DataFrame, budget: "Budget", keys=("m", "seed"))
         return False
     places = edge_places(budget.edges)
     if any(p is None for p in places):
-        return not places
+        return False
     for _, row in failing.iterrows():
         cell = {k: float(row[k]) for k in keys if k in row.index}
         if not any(all(p.get(k, v) == v for k, v in cell.items()) for p in places):

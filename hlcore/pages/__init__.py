@@ -178,7 +178,7 @@ def quick_design(name: str) -> str:
     if P is None or P.get("profile") != "quick" or ref is None or name not in PAGES:
         return ""
     page = PAGES[name]
-    if quick_prediction(name) is not None:
+    if is_sub_lattice(name):
         return ("it runs a subset of the paper-budget run's configurations (the same data, "
                 "initialisations and epochs), where that run decides the claim; cut to this "
                 "subset, the paper-budget tables give the same verdicts, which the tests "
@@ -220,6 +220,17 @@ def closing_step(claim: str) -> str:
     return (f"What settles it: the paper-budget run, committed below ({at_budget}); "
             f"`hl run {name} --profile reference` repeats it (its last pass took {ref.took} on "
             f"its machine).")
+
+
+def width_grids(P: dict) -> list[dict]:
+    """The sweeps of a page with larger widths (profiles._WIDE): m_values on the grid lrs x
+    weight_decays, then wide_m_values (if any) on theirs. Each (learner, m, seed) keeps its
+    own grid, so the edge check reads each against the grid it was chosen from."""
+    grids = [dict(m=P["m_values"], lrs=P["lrs"], weight_decays=P["weight_decays"])]
+    if P.get("wide_m_values"):
+        grids.append(dict(m=P["wide_m_values"], lrs=P["wide_lrs"],
+                          weight_decays=P["wide_weight_decays"]))
+    return grids
 
 
 def save_chosen(name: str, fig, table: pd.DataFrame, x: str, cols, out_dir, **extra) -> None:
@@ -383,6 +394,27 @@ def reference(name: str, root: Path | None = None) -> ReferenceRun | None:
 LATTICE = ("lrs", "weight_decays", "ridges", "m_values", "betas", "learners", "kernels")
 
 
+def is_sub_lattice(name: str, profile: str = "quick") -> bool:
+    """Whether `profile` differs from page `name`'s committed reference run only in LATTICE
+    values it also ran and in fewer seeds (parameters no verdict reads aside)."""
+    ref = reference(name)
+    if ref is None or name not in PAGES:
+        return False
+    not_judged, R = PAGES[name].not_judged, ref.P
+    for key, value in profiles.resolve(name, profile).items():
+        if key in not_judged or key == "profile" or key not in R:
+            continue
+        if key in LATTICE:
+            if not set(value) <= set(R[key]):
+                return False
+        elif key == "seeds":
+            if value > R[key]:
+                return False
+        elif value != R[key]:
+            return False
+    return True
+
+
 def quick_prediction(name: str, profile: str = "quick") -> dict | None:
     """The verdicts a `profile` run of page `name` reaches, judged now on the committed
     reference run's tables cut to that profile's lattice (every verdict the page decides, by
@@ -394,22 +426,10 @@ def quick_prediction(name: str, profile: str = "quick") -> dict | None:
     from ..train import mark_selected
 
     ref = reference(name)
-    if ref is None or name not in PAGES:
+    if not is_sub_lattice(name, profile):
         return None
     page = PAGES[name]
-    Q = profiles.resolve(name, profile)
-    R = ref.P
-    for key, value in Q.items():
-        if key in page.not_judged or key == "profile" or key not in R:
-            continue
-        if key in LATTICE:
-            if not set(value) <= set(R[key]):
-                return None
-        elif key == "seeds":
-            if value > R[key]:
-                return None
-        elif value != R[key]:
-            return None
+    Q, R = profiles.resolve(name, profile), ref.P
     allowed = {"lr": Q.get("lrs"), "weight_decay": Q.get("weight_decays"),
                "ridge": Q.get("ridges"), "m": Q.get("m_values"), "beta": Q.get("betas"),
                "learner": (list(Q["learners"]) + list(Q.get("kernels", [])))

@@ -16,7 +16,7 @@ from ..profiles import (NotebookSpec, Param, QUICK_LRS, QUICK_N1000_LRS, QUICK_N
                         QUICK_WDS, REF_LRS, REF_WDS, _PROTOCOL, _SHAPE, _TRAIN, _WIDE)
 from ..train import paper_grid
 from ..targets import make_target
-from . import Page, _chosen, register
+from . import Page, _chosen, register, width_grids
 
 # the reference grid reaches lr 0.005 and weight decay 50 (see its profile)
 _REF_LRS = [0.005] + REF_LRS
@@ -305,14 +305,8 @@ def _common(P: dict) -> dict:
                 ridges=[1e-3], decay=P["decay"], early_stopping=P["early_stopping"])
 
 
-def _parts(P: dict) -> list[dict]:
-    """Panel (a)'s sweeps: m_values on the grid lrs x weight_decays, then wide_m_values (if
-    any) on theirs; each (beta, m, seed) is judged against the grid it was searched on."""
-    parts = [dict(m=P["m_values"], lrs=P["lrs"], weight_decays=P["weight_decays"])]
-    if P.get("wide_m_values"):
-        parts.append(dict(m=P["wide_m_values"], lrs=P["wide_lrs"],
-                          weight_decays=P["wide_weight_decays"]))
-    return parts
+#: panel (a)'s sweeps, one per grid (m_values, then any wide_m_values on theirs)
+_parts = width_grids
 
 
 def _map_grid(P: dict) -> dict:

@@ -14,7 +14,7 @@ from ..claims import (Budget, Clause, Verdict, _fmt, _is_kernel, _need, _paper_r
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, QUICK_N1000_LRS, QUICK_N1000_WDS, REF_LRS, REF_WDS, _ALPHA, _BETA, _KERNELS, _LEARNERS, _PAIR_TARGET, _PROTOCOL, _RIDGES, _SHAPE, _TRAIN, _WIDE)
 from ..train import paper_grid
-from . import Page, _chosen, register
+from . import Page, _chosen, register, width_grids
 
 _NINE = ["3resnet(last)", "3layer(last)", "2layer(last)", "3resnet(NTK)", "3layer(NTK)",
          "2layer(NTK)"]
@@ -219,18 +219,12 @@ def beside_paper(T: dict, P: dict) -> pd.DataFrame:
 
 
 def _parts(P: dict) -> list[dict]:
-    """The sweeps of a run: the widths m_values on the grid lrs x weight_decays, then the
-    wide_m_values (if any) on their own grid, with the finite-width kernels only (an
-    infinite-width kernel has no width: the first sweep fits it). Each (learner, m, seed)
-    keeps its own grid, so the edge check reads each against the grid it was chosen from."""
-    parts = [dict(learners=P["learners"], kernels=P["kernels"], m=P["m_values"],
-                  lrs=P["lrs"], weight_decays=P["weight_decays"])]
-    if P.get("wide_m_values"):
-        parts.append(dict(learners=P["learners"],
-                          kernels=[k for k in P["kernels"] if not k.endswith("-inf)")],
-                          m=P["wide_m_values"], lrs=P["wide_lrs"],
-                          weight_decays=P["wide_weight_decays"]))
-    return parts
+    """The sweeps of a run (pages.width_grids), every learner in each; the wide widths with
+    the finite-width kernels only (an infinite-width kernel has no width: the first sweep
+    fits it)."""
+    return [dict(grid, learners=P["learners"],
+                 kernels=[k for k in P["kernels"] if i == 0 or not k.endswith("-inf)")])
+            for i, grid in enumerate(width_grids(P))]
 
 
 def tasks(P: dict) -> list[Task]:
