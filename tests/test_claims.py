@@ -827,3 +827,30 @@ def test_a_quick_verdict_saying_more_than_the_reference_is_marked_and_warned():
     defects = R.quick_defects(quick, reference)
     assert len(defects) == 1 and defects[0].startswith("sensitivity:")
     assert R.quick_defects({}, reference) == []
+
+
+def test_hierarchy_verdict_ignores_the_controls_grid_edges():
+    """The 3layer control enters no verdict: its optimum at a grid's edge leaves the hierarchy
+    verdict decided, while an edge of joint or layer-wise training's grid leaves it open."""
+    from hlcore.train import mark_selected
+
+    lrs, wds = [0.1, 0.2, 0.5], [0.0, 1e-4, 1e-3]
+    P = {"epochs": 800, "lrs": lrs, "weight_decays": wds, "seeds": 2, "target": "parity-v3",
+         "alpha": 0.3}
+
+    def grid(best):  # validation error lowest at each learner's `best` learning rate
+        rows = [{"learner": s, "N": 2000, "m": 100, "seed": seed, "lr": lr,
+                 "weight_decay": wd, "epochs": 800, "diverged": False,
+                 "val_error": base + abs(lr - best[s]) + abs(wd - 1e-4),
+                 "test_error": base + abs(lr - best[s]) + abs(wd - 1e-4)}
+                for s, base in (("joint", 0.05), ("layer-wise", 1.2), ("3layer", 1.0))
+                for seed in range(2) for lr in lrs for wd in wds]
+        return mark_selected(pd.DataFrame(rows))
+
+    inner = {"joint": 0.2, "layer-wise": 0.2, "3layer": 0.2}
+    v = HIE.hierarchy_verdict({"hierarchy_grid": grid(inner)}, P)
+    assert v.verdict == C.REPRODUCED and not v.budget.edges
+    v = HIE.hierarchy_verdict({"hierarchy_grid": grid({**inner, "3layer": 0.5})}, P)
+    assert v.verdict == C.REPRODUCED and not v.budget.edges
+    v = HIE.hierarchy_verdict({"hierarchy_grid": grid({**inner, "joint": 0.5})}, P)
+    assert v.budget.edges and all(e.startswith("joint:") for e in v.budget.edges)

@@ -149,7 +149,9 @@ def hierarchy_verdict(T: dict, P: dict) -> Verdict:
         return hierarchy(layer, threshold, Budget.of(
             P, layer, edges=claims.chosen_edges(layer, hierarchy_lrs(P))))
     grid = T["hierarchy_grid"]  # whole grids: both choices and every edge re-checked here
-    return hierarchy(_chosen(grid), threshold, Budget.of(P, grid),
+    # the 3layer control is in no verdict, so an edge of its grid leaves nothing open
+    judged = grid[grid["learner"].isin(["joint", "layer-wise"])]
+    return hierarchy(_chosen(grid), threshold, Budget.of(P, judged),
                      paper_rule=_chosen(grid, "test"))
 
 
