@@ -111,10 +111,12 @@ def _hierarchy_row(row, group: pd.DataFrame, P: dict) -> dict:
     from .train import mark_selected
 
     target = _target({**P}, P["target"])
-    lrs = P.get("layerwise_lrs") if row["learner"] == "layer-wise" else P["lrs"]
+    from .pages.hierarchy import hierarchy_lrs, hierarchy_wds
+
     table = train_scheme(target, row["learner"], N=int(row["N"]), m=int(row["m"]),
-                         lrs=lrs or P["lrs"],
-                         weight_decays=P.get("weight_decays") or [float(row["weight_decay"])],
+                         lrs=hierarchy_lrs(P)[row["learner"]],
+                         weight_decays=hierarchy_wds({**P, "weight_decay": float(row["weight_decay"])}
+                                                     )[row["learner"]],
                          seeds=[int(row["seed"])], epochs=int(row["epochs"]),
                          n_val=P["n_val"], n_test=P["n_test"], device="cpu")
     if "weight_decays" not in P:

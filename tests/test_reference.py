@@ -137,6 +137,9 @@ def test_budget_text_names_the_grids():
     P = {**P, "seeds": 3, "layerwise_lrs": [0.01, 0.1, 0.2], "weight_decays": [0, 1e-3]}
     assert pages.budget_text(P) == ("800 epochs, 3 seeds, 2 learning rates (layer-wise 3) x 2 "
                                     "weight decays")
+    P = {**P, "layerwise_weight_decays": [0, 1e-3, 1e-2]}
+    assert pages.budget_text(P) == ("800 epochs, 3 seeds, 2 learning rates (layer-wise 3) x 2 "
+                                    "weight decays (layer-wise 3)")
 
 
 @pytest.mark.parametrize("name", ["width", "sample-gap", "frobenius"])

@@ -334,12 +334,15 @@ def budget_text(P: dict) -> str:
     def count(n, what):
         return f"{n} {what}{'s' if n != 1 else ''}"
 
+    def own(key, common):  # hierarchy: layer-wise training has grids of its own
+        v = P.get(f"layerwise_{key}")
+        return f" (layer-wise {len(v)})" if v and list(v) != list(common) else ""
+
     grid = None
     if "lrs" in P:
-        own = P.get("layerwise_lrs")  # hierarchy: layer-wise training has a grid of its own
-        grid = (count(len(P["lrs"]), "learning rate")
-                + (f" (layer-wise {len(own)})" if own and list(own) != list(P["lrs"]) else "")
-                + " x " + count(len(P.get("weight_decays", [0])), "weight decay"))
+        wds = P.get("weight_decays", [0])
+        grid = (count(len(P["lrs"]), "learning rate") + own("lrs", P["lrs"]) + " x "
+                + count(len(wds), "weight decay") + own("weight_decays", wds))
     parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
              count(P["seeds"], "seed") if "seeds" in P else None, grid]
     return ", ".join(p for p in parts if p)
