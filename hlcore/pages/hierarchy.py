@@ -383,7 +383,8 @@ def control_note(T: dict, P: dict) -> str:
     here = here[here["learner"] == "3layer"]
     sep = reference("separation")
     if here.empty or sep is None:
-        return "no 3layer rows to compare"
+        return ("the run has no 3layer control to set beside the separation page's (its profile "
+                "trains none)" if here.empty else "the separation page has no reference run")
     grid = sep.tables["separation_grid"]
     there = grid[(grid["learner"] == "3layer") & grid["selected_val"].astype(bool)]
     common = sorted(set(here["N"]) & set(there["N"]))
