@@ -46,7 +46,7 @@ FROBENIUS = NotebookSpec(
                       n_val=100, n_test=200, hand_epochs=50, N_values=[100, 200], beyond_m=20,
                       device="cpu"),
         # the "beyond" panel to N = 10000: N = 20000 (the reference run's) took 80 s of 165
-        "quick": dict(d=40, N=5000, m_values=[200, 500, 1000],
+        "quick": dict(d=40, N=5000, m_values=[200, 500],
                       lrs=[0.05, 0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
                       epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500,
                       N_values=[1000, 5000, 10000], beyond_m=500, beyond_seeds=1,

@@ -31,7 +31,7 @@ PROTOCOL = NotebookSpec(
     profiles={
         "smoke": dict(N=100, m_values=[16], learners=["3resnet"], epochs=2, lrs=[0.1],
                       weight_decays=[0.0], n_val=100, n_test=200, device="cpu"),
-        "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[200],
+        "quick": dict(target="parity-v2", alpha=0.3, N=1000, m_values=[100],
                       learners=["3resnet", "3layer", "2layer"], readings=list(READINGS),
                       epochs=800, lrs=QUICK_LRS, weight_decays=QUICK_WDS, seeds=1, n_val=1000,
                       n_test=2000, device="auto"),

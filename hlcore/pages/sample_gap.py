@@ -54,7 +54,7 @@ SAMPLE_GAP = NotebookSpec(
                       kernels=["2layer(NTK-inf)"], epochs=2, lrs=[0.1], seeds=1, n_val=100,
                       n_test=200, ridges=[1e-3], device="cpu"),
         # dimensions whose cube is large enough that a tenth of it holds the search
-        "quick": dict(k=4, alpha=0.3, d_values=[12, 14, 16, 18], threshold_fraction=0.25,
+        "quick": dict(k=4, alpha=0.3, d_values=[12, 14, 16], threshold_fraction=0.25,
                       N0=32, N_max=8000, resolution=0.5, m=500, learners=["3resnet"],
                       kernels=["2layer(NTK-inf)", "2layer(last-inf)"], epochs=100,
                       lrs=[0.1, 0.5, 2.0], weight_decays=[1e-4], seeds=2, n_val=1000,

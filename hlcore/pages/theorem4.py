@@ -65,7 +65,7 @@ THEOREM4 = NotebookSpec(
                       epochs=2, lrs=[0.1], seeds=1, n_val=100, n_test=200, device="cpu"),
         "quick": dict(alpha=0.3, k_values=[3, 4], d_values=[10, 12, 14],
                       families=list(FAMILY_NAMES), feature_seeds=2, max_features=6000,
-                      resnet_d_values=[10, 12, 14, 16], N0=32, N_max=4000, resolution=0.5,
+                      resnet_d_values=[10, 12, 14], N0=32, N_max=4000, resolution=0.5,
                       m=500, epochs=100, lrs=[0.1, 0.5, 2.0], weight_decays=[1e-4], seeds=2,
                       n_val=1000, n_test=2000, device="auto"),
         # the paper's 800 epochs; features to d = 16. The ResNet's grid is a small one around
