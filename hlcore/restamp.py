@@ -132,10 +132,12 @@ def _data_seed(row, P: dict) -> int:
 
 
 def _frobenius_row(row, group: pd.DataFrame, P: dict) -> dict:
-    """A model of the SGD search: the run's whole grid at its (d, N, m, seed)."""
+    """A model of the SGD search: the run's whole grid at its (d, N, m, seed), or the pass of
+    its own that a learning rate added later (more_lrs) had."""
     from .frobenius import sgd_search
 
-    models, _ = sgd_search(int(row["d"]), int(row["N"]), int(row["m"]), P["lrs"],
+    lrs = P["lrs"] if float(row["lr"]) in P["lrs"] else [float(row["lr"])]
+    models, _ = sgd_search(int(row["d"]), int(row["N"]), int(row["m"]), lrs,
                            P["weight_decays"], seeds=[int(row["seed"])],
                            epochs=int(row["epochs"]), n_val=P["n_val"], n_test=P["n_test"],
                            data_seed=_data_seed(row, P), device="cpu")

@@ -106,3 +106,31 @@ def test_a_missing_configuration_leaves_the_page_open():
         v = page.frobenius_verdict(ref.tables, ref.P)
         assert v.verdict == C.INCONCLUSIVE and "missing" in v.clauses[-1].detail
         assert not v.clauses[-1].judged
+
+
+def test_a_learning_rate_added_later_trains_alone_and_equals_the_grids(tmp_path, monkeypatch):
+    """more_lrs: a learning rate added after the grid ran is a pass of its own (the grid's
+    trainings come from the cache), and its models are those the grid would have trained with
+    it inside: same data, same initialisation, the batch's other members play no part."""
+    import hlcore.frobenius as fb
+    from hlcore import profiles
+    from hlcore.pages import frobenius as page
+
+    monkeypatch.setenv("HL_CACHE", str(tmp_path))
+    kw = dict(seeds=2, epochs=3, weight_decays=[0.0, 1e-3])
+    whole = profiles.resolve("frobenius", "smoke", lrs=[0.1, 0.5], **kw)
+    models, _ = page._search(whole, whole["N"], whole["m_values"][0])
+    P = profiles.resolve("frobenius", "smoke", lrs=[0.1], **kw)
+    page._search(P, P["N"], P["m_values"][0])  # the grid alone, cached
+    calls = []
+    real = fb.sgd_search
+    monkeypatch.setattr(fb, "sgd_search", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    P = {**P, "more_lrs": [0.5]}
+    added, history = page._search(P, P["N"], P["m_values"][0])
+    assert calls == [[0.5], [0.5]]  # one pass per seed, the grid's from the cache
+    assert page.search_lrs(P) == [0.1, 0.5] and not page.missing_configurations(added, P)
+    key = ["seed", "lr", "weight_decay"]
+    a, b = (t.sort_values(key).reset_index(drop=True) for t in (models, added))
+    cols = ["train_error", "val_error", "test_error", "frobenius_norm", "init_norm"]
+    np.testing.assert_allclose(a[cols].to_numpy(), b[cols].to_numpy(), rtol=1e-5, atol=1e-6)
+    assert set(history["lr"]) == {0.1, 0.5}

@@ -27,6 +27,9 @@ FROBENIUS = NotebookSpec(
         Param("m_values", "list[int]", "widths searched (even)", min=2, even=True),
         Param("lrs", "list[float]", "learning-rate grid", min=0),
         Param("weight_decays", "list[float]", "weight-decay grid", min=0),
+        Param("more_lrs", "list[float]", "learning rates added to the search after its grid "
+              "ran, each searched in a pass of its own on the same data and initialisations "
+              "(none: [])", min=0, empty=True),
         Param("epochs", "int", "SGD epochs (learning rate / 10 at half)", min=1),
         Param("seeds", "int", "number of seeds of the search (each draws the data and the "
               "initialisation)", min=1),
@@ -48,14 +51,17 @@ FROBENIUS = NotebookSpec(
         # the "beyond" panel to N = 10000: N = 20000 (the reference run's) took 80 s of 165
         "quick": dict(d=40, N=5000, m_values=[200, 500],
                       lrs=[0.05, 0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
-                      epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500,
+                      more_lrs=[], epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500,
                       N_values=[1000, 5000, 10000], beyond_m=500, beyond_seeds=1,
                       panel_b=False, device="auto"),
         # the paper's panel (a) at its 800 epochs, 3 seeds, widths to 1000; weight decay on the
         # paper's lattice from 1e-5 to 1e-4 (at 1e-4 training already collapses, train error
         # 0.75-0.80, in an earlier run with decays 0 and 1e-4 only); learning rates to 20 (50
-        # diverged in every configuration of that run, 20 at m = 200 without decay)
-        "reference": dict(lrs=[0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0],
+        # diverged in every configuration of that run, 20 at m = 200 without decay); 50 added
+        # after the grid ran, because m = 1000 chose 20 for seed 1, the grid's top (more_lrs:
+        # a pass of its own, so the grid's trainings come from the cache)
+        "reference": dict(m_values=[200, 500, 1000], more_lrs=[50.0],
+                          lrs=[0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0],
                           weight_decays=[0.0, 1e-5, 2e-5, 5e-5, 1e-4], epochs=800, seeds=3,
                           hand_epochs=3000, N_values=[1000, 5000, 20000]),
         "paper": dict(m_values=[200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
@@ -196,7 +202,8 @@ def frobenius_verdict(T: dict, P: dict) -> Verdict:
     grid = models.drop(columns=["selected_val", "selected_test"], errors="ignore")
     zero = pd.DataFrame({"N": sorted(grid["N"].unique()), "train_error": 1.0,
                          "val_error": 1.0, "test_error": 1.0})
-    budget = Budget.of(P, claims.with_decay_limit(grid.assign(decay="weight"), zero))
+    budget = Budget.of({**P, "lrs": search_lrs(P)},
+                       claims.with_decay_limit(grid.assign(decay="weight"), zero))
     return frobenius(
         T["frobenius_hand"], models, budget, checkpoints=history,
         beyond=T.get("frobenius_vs_N"), missing=missing_configurations(models, P),
@@ -307,28 +314,38 @@ def hand_table(hand: pd.DataFrame, P: dict) -> pd.DataFrame:
         ["goal", "train_error", "test_error", "frobenius_norm", "norm_over_sqrt_d"]].round(4)
 
 
+def search_lrs(P: dict) -> list[float]:
+    """The search's learning rates: the grid, then those added after it ran (more_lrs)."""
+    return list(P["lrs"]) + [lr for lr in P.get("more_lrs") or [] if lr not in P["lrs"]]
+
+
 def _search(P: dict, N: int, m: int, seeds: int | None = None):
     """frobenius.sgd_search at (N, m) with the page's grid, one search per seed (each seed
-    draws the data and the initialisation): (models, history), each cached per seed."""
+    draws the data and the initialisation): (models, history), each cached per seed. Each
+    learning rate of more_lrs is a pass of its own, so that adding one to a finished run
+    trains only it: every configuration trains independently of the others in its batch,
+    from the seed's data and initialisation."""
     from .. import frobenius as fb
 
+    passes = [list(P["lrs"])] + [[lr] for lr in search_lrs(P)[len(P["lrs"]):]]
     parts = []
     for seed in range(P["seeds"] if seeds is None else seeds):
-        found = {}
+        for lrs in passes:
+            found = {}
 
-        def search(part, seed=seed, found=found):
-            if not found:
-                found["models"], found["history"] = fb.sgd_search(
-                    P["d"], N, m, P["lrs"], P["weight_decays"], seeds=(seed,),
-                    epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"],
-                    data_seed=seed, device=P["device"])
-            return found[part]
+            def search(part, seed=seed, found=found, lrs=lrs):
+                if not found:
+                    found["models"], found["history"] = fb.sgd_search(
+                        P["d"], N, m, lrs, P["weight_decays"], seeds=(seed,),
+                        epochs=P["epochs"], n_val=P["n_val"], n_test=P["n_test"],
+                        data_seed=seed, device=P["device"])
+                return found[part]
 
-        spec = dict(d=P["d"], N=N, m=m, lrs=P["lrs"], weight_decays=P["weight_decays"],
-                    seed=seed, data_seed=seed, epochs=P["epochs"], n_val=P["n_val"],
-                    n_test=P["n_test"])
-        parts.append([_cached(f"frobenius-sgd-{part}", P, lambda part=part: search(part),
-                              **spec) for part in ("models", "history")])
+            spec = dict(d=P["d"], N=N, m=m, lrs=lrs, weight_decays=P["weight_decays"],
+                        seed=seed, data_seed=seed, epochs=P["epochs"], n_val=P["n_val"],
+                        n_test=P["n_test"])
+            parts.append([_cached(f"frobenius-sgd-{part}", P, lambda part=part: search(part),
+                                  **spec) for part in ("models", "history")])
     return tuple(pd.concat([p[i] for p in parts], ignore_index=True) for i in (0, 1))
 
 
@@ -340,7 +357,7 @@ def missing_configurations(models: pd.DataFrame, P: dict) -> list[str]:
     have = set(zip(models["m"].astype(int), models["seed"].astype(int),
                    models["lr"].astype(float), models["weight_decay"].astype(float)))
     return [f"m={m}, seed={s}, lr={lr:g}, decay={wd:g}" for m, s, lr, wd in itertools.product(
-        P["m_values"], range(P["seeds"]), P["lrs"], P["weight_decays"])
+        P["m_values"], range(P["seeds"]), search_lrs(P), P["weight_decays"])
         if (m, s, float(lr), float(wd)) not in have]
 
 
@@ -441,12 +458,12 @@ def panel_b(P: dict):
 
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
-    grid = len(P["lrs"]) * len(P["weight_decays"]) * P["seeds"]
+    grid = len(search_lrs(P)) * len(P["weight_decays"]) * P["seeds"]
     tasks = [Task("train", "2layer-sign", 64, 200, 6, 1, configs=9,
                   epochs=P["hand_epochs"])]
     tasks += [Task("train", "2layer-sign", P["N"], m, P["d"], 1, configs=grid,
                    epochs=P["epochs"], n_eval=P["n_test"]) for m in P["m_values"]]
-    beyond = len(P["lrs"]) * len(P["weight_decays"]) * P["beyond_seeds"]
+    beyond = len(search_lrs(P)) * len(P["weight_decays"]) * P["beyond_seeds"]
     tasks += [Task("train", "2layer-sign", N, P["beyond_m"], P["d"], 1, configs=beyond,
                    epochs=P["epochs"], n_eval=P["n_test"]) for N in P["N_values"]
               if not (N == P["N"] and P["beyond_m"] in P["m_values"])]
