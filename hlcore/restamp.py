@@ -108,15 +108,14 @@ def _hierarchy_row(row, group: pd.DataFrame, P: dict) -> dict:
     the grid had weight decays used the row's one decay, and kept only the chosen row, which
     is chosen again on validation)."""
     from .hierarchy import train_scheme
+    from .pages.hierarchy import hierarchy_lrs, hierarchy_wds
     from .train import mark_selected
 
     target = _target({**P}, P["target"])
-    from .pages.hierarchy import hierarchy_lrs, hierarchy_wds
-
     table = train_scheme(target, row["learner"], N=int(row["N"]), m=int(row["m"]),
                          lrs=hierarchy_lrs(P)[row["learner"]],
-                         weight_decays=hierarchy_wds({**P, "weight_decay": float(row["weight_decay"])}
-                                                     )[row["learner"]],
+                         weight_decays=hierarchy_wds(
+                             {**P, "weight_decay": float(row["weight_decay"])})[row["learner"]],
                          seeds=[int(row["seed"])], epochs=int(row["epochs"]),
                          n_val=P["n_val"], n_test=P["n_test"], device="cpu")
     if "weight_decays" not in P:

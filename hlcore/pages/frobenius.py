@@ -51,7 +51,8 @@ FROBENIUS = NotebookSpec(
         # the "beyond" panel to N = 10000: N = 20000 (the reference run's) took 80 s of 165
         "quick": dict(d=40, N=5000, m_values=[200, 500],
                       lrs=[0.05, 0.1, 0.2, 0.5, 1.0], weight_decays=[0.0, 1e-4, 1e-3],
-                      more_lrs=[], epochs=200, seeds=1, n_val=2000, n_test=5000, hand_epochs=1500,
+                      more_lrs=[], epochs=200, seeds=1, n_val=2000, n_test=5000,
+                      hand_epochs=1500,
                       N_values=[1000, 5000, 10000], beyond_m=500, beyond_seeds=1,
                       panel_b=False, device="auto"),
         # the paper's panel (a) at its 800 epochs, 3 seeds, widths to 1000; weight decay on the

@@ -476,5 +476,5 @@ def tasks(P: dict) -> list[Task]:
 PAGE = register(Page(name="hierarchy", spec=HIERARCHY, computes=("hierarchy", "sweep"), figure=hierarchy_figure, key=hierarchy_key, tasks=tasks, order=60, claims={"hierarchy": "Section 2.1 (a remark, no experiment)"}, verdict=hierarchy_verdict, table=findings,
                        quick_note=("It keeps the paper's 800 epochs but trains at N = 2000 "
                                    "only, at width 200 instead of 500, with two seeds and no "
-                                   "3layer control: the paper-budget run's N up to 10000 take "
-                                   "hours on 2 cores.")))
+                                   "3layer control: the paper-budget run's training at N = 5000 "
+                                   "and width 500 alone takes about an hour on 2 cores.")))
