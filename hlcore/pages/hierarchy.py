@@ -460,8 +460,8 @@ def tasks(P: dict) -> list[Task]:
     t = profiles.page_target(P)
     tasks = [Task("train", "3resnet", P["N"], P["m"], t.d, t.k, configs=P["seeds"],
                   epochs=P["epochs"], n_eval=P["n_test"] * P["epochs"])]
+    lrs, wds = hierarchy_lrs(P), hierarchy_wds(P)
     for N in P["N_values"]:
-        lrs, wds = hierarchy_lrs(P), hierarchy_wds(P)
         schemes = [("3resnet", "joint"), ("3resnet", "layer-wise")]
         if N in P["control_N_values"]:
             schemes.append(("3layer", "3layer"))
