@@ -112,3 +112,33 @@ def test_theorem4_censored_and_missing_values_are_named():
     res = res[res["level"] == "alpha^2"]  # the ResNet never reached alpha^3.9
     v = T4.theorem4(synthetic()[0], bounds, res, FULL)
     assert any("did not reach risk alpha^3.9" in n for n in v.notes)
+
+
+def test_a_time_failure_below_the_paper_budget_is_settled_only_by_the_least_cost():
+    """Below the paper's epochs the time clause's failure stays open, unless an exact solve is
+    cheaper than the least training the paper's budget allows (then no search reverses it)."""
+    short = C.Budget(epochs=100, grid="3 points", seeds=2)
+    args = (*synthetic(t_res=1e15), short)
+    assert T4.theorem4(*args).verdict == C.INCONCLUSIVE
+    # every D* here is below 1e4 features, so D*^3 < 1e12: a bound above it settles the failure
+    v = T4.theorem4(*args, least_t_res=lambda k, d: 1e13)
+    assert v.verdict == C.PARTLY and "fails for good" in v.clauses[2].detail
+    assert v.clauses[2].short is False
+    # a bound below the exact solve's cost leaves it open
+    assert T4.theorem4(*args, least_t_res=lambda k, d: 1.0).verdict == C.INCONCLUSIVE
+    # a pass is never settled by the bound (more epochs make T_res larger)
+    assert T4.theorem4(*synthetic(), short, least_t_res=lambda k, d: 1e13).verdict \
+        == C.INCONCLUSIVE
+
+
+def test_the_least_t_res_is_one_configuration_at_the_papers_epochs():
+    from hlcore.plan import Task
+
+    P = {"N0": 32, "m": 500, "lrs": [0.1, 0.5], "weight_decays": [1e-4], "epochs": 100,
+         "seeds": 2}
+    feats, bounds, res = synthetic(t_res=1e15)
+    T = {"theorem4_features": feats, "theorem4_bounds": bounds, "theorem4_resnet": res}
+    v = T4.theorem4_verdict(T, P)
+    d = 14  # the largest d with both D* and T_res
+    least = Task("train", "3resnet", 32, 500, d, 3, configs=1, epochs=800, n_eval=0).flops()
+    assert f"{least:.2e}" in v.clauses[2].detail
