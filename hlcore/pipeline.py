@@ -122,7 +122,9 @@ def run_key(name: str, params: dict) -> str:
     return digest({"code": code_cells(name), "params": params,
                    "hlcore": code_hash(*notebook_imports(name), page.module_name),
                    "page": digest(page.source().decode()),
-                   "versions": package_versions(), "reference": reference_digest(name)})[:20]
+                   "versions": package_versions(), "reference": reference_digest(name),
+                   **({"shown": {n: reference_digest(n) for n in page.shows_references}}
+                      if page.shows_references else {})})[:20]
 
 
 def _is_run_folder(folder: Path) -> bool:

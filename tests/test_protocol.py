@@ -68,3 +68,52 @@ def test_readable_puts_each_rule_in_one_column():
     assert r.loc["3layer", "paper's rule (x paper)"] == "0.600 ± 0 (1.00x)"
     assert r.loc["3resnet", "diverged"] == "1 of 4" and r.loc["3layer", "diverged"] == "0 of 4"
     assert bool(r.loc["3layer", "recovers"]) and not r.loc["3resnet", "recovers"]
+
+
+def test_paper_scatter_is_the_largest_step_to_a_neighbouring_width():
+    paper = pd.DataFrame({"learner": ["3resnet"] * 4, "m": [100, 200, 500, 1000],
+                          "test_error": [0.3, 0.1, 0.15, np.nan]})
+    s = pr.paper_scatter(paper).set_index("m")["paper_scatter"]
+    assert s[100] == pytest.approx(3.0)  # one neighbour: 0.3 / 0.1
+    assert s[200] == pytest.approx(3.0)  # both neighbours: max(3, 1.5)
+    assert s[500] == pytest.approx(1.5)  # the missing value at 1000 is no neighbour
+    assert 1000 not in s.index
+
+
+def test_fidelity_stars_a_ratio_beyond_the_papers_scatter_and_says_where():
+    paper = pd.DataFrame({"learner": ["3layer"] * 3 + ["2layer"] * 3,
+                          "m": [100, 200, 500] * 2,
+                          "test_error": [0.8, 0.6, 0.58, 1.0, 1.0, 1.0]})
+    chosen = pd.DataFrame({"learner": ["3layer"] * 4 + ["2layer"] * 4,
+                           "m": [100, 100, 500, 500] * 2, "seed": [0, 1] * 4,
+                           "test_error": [0.8, 0.8, 0.9, 1.1, 0.5, 0.5, 1.0, 1.0]})
+    f = pr.fidelity(chosen, paper).set_index(["learner", "m"])
+    assert f.loc[("3layer", 100), "ratio"] == pytest.approx(1.0)
+    assert not f.loc[("3layer", 100), "outside"]
+    # 1.0 / 0.58 = 1.72x, while the paper moves 0.6 / 0.58 = 1.03x next to m = 500
+    assert f.loc[("3layer", 500), "outside"] and f.loc[("3layer", 500), "seeds"] == 2
+    # below the paper counts too: 0.5 / 1.0 with a flat curve around it
+    assert f.loc[("2layer", 100), "outside"]
+    assert ("3layer", 200) not in f.index  # no run of ours there
+    text = pr.fidelity_sentence(f.reset_index())
+    assert "2 of 4" in text and "3layer at m = 500 (1.72x" in text
+    wide = pr.fidelity_readable(f.reset_index())
+    assert list(wide.columns) == ["learner", "m = 100", "m = 500"]
+    assert wide.loc[wide["learner"] == "3layer", "m = 500"].item().endswith("(1.72x) *")
+    close = chosen.assign(test_error=[0.8, 0.8, 0.58, 0.58, 1.0, 1.0, 1.0, 1.0])
+    assert "within the paper's own scatter" in pr.fidelity_sentence(pr.fidelity(close, paper))
+
+
+def test_the_protocol_page_shows_the_width_runs_fidelity_and_its_key_follows_that_run(
+        monkeypatch):
+    from hlcore import pipeline
+
+    table = pages.get("protocol").module.fidelity_table()
+    ran = pages.reference("width").tables["width_grid"]["m"].unique()
+    assert list(table.columns) == ["learner"] + [f"m = {m}" for m in sorted(ran)]
+    P = {"profile": "smoke"}
+    before = pipeline.run_key("protocol", P)
+    real = pages.reference_digest
+    monkeypatch.setattr(pages, "reference_digest",
+                        lambda name, root=None: "new" if name == "width" else real(name, root))
+    assert pipeline.run_key("protocol", P) != before  # a new width run re-builds the page

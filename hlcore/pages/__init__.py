@@ -66,6 +66,8 @@ class Page:
     #: why its quick profile is what it is, where it is no sub-lattice of its reference run
     #: (one sentence, shown under the verdict of a quick run: quick_design)
     quick_note: str = ""
+    #: other pages whose committed reference runs it shows (their digests join its run key)
+    shows_references: tuple = ()
 
     def __post_init__(self):
         if self.spec.name != self.name:

@@ -182,6 +182,25 @@ def comparison_table(T: dict, P: dict) -> pd.DataFrame:
     return protocol_readable(comparison)
 
 
+def fidelity_table() -> pd.DataFrame:
+    """Our errors beside the paper's over every width of the width page's committed
+    paper-budget run (the adopted protocol: its chosen configurations on validation), each
+    learner's mean and spread over seeds and its ratio to the paper's value; glues the
+    sentence naming where they differ by more than the paper's own scatter between
+    neighbouring widths (protocol.fidelity_sentence)."""
+    from .. import protocol as pr
+    from . import _chosen, reference
+
+    ref = reference("width")
+    if ref is None:
+        plots.glue("protocol.fidelity", "The width page has no committed paper-budget run yet.")
+        return pd.DataFrame()
+    f = pr.fidelity(_chosen(ref.tables["width_grid"]),
+                    plots.load_reference("v2_fig2a_width_sweep"))
+    plots.glue("protocol.fidelity", pr.fidelity_sentence(f))
+    return pr.fidelity_readable(f)
+
+
 def tasks(P: dict) -> list[Task]:
     """Every training and kernel fit of a run with parameters P, for `hl plan`."""
     t = profiles.page_target(P)
@@ -192,4 +211,5 @@ def tasks(P: dict) -> list[Task]:
             for task in sweep_cost(P, t, P["learners"], [], [P["N"]], P["m_values"], P["seeds"])]
 
 
-PAGE = register(Page(name="protocol", spec=PROTOCOL, computes=("protocol",), figure=protocol_figure, key=protocol_key, tasks=tasks, order=70, claims={}, table=_readable_comparison))
+PAGE = register(Page(name="protocol", spec=PROTOCOL, computes=("protocol",), figure=protocol_figure, key=protocol_key, tasks=tasks, order=70, claims={}, table=_readable_comparison,
+                     shows_references=("width",)))
