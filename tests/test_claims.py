@@ -208,11 +208,17 @@ def test_sensitivity():
     assert SEN.sensitivity(sensitivity_table(), 0.3, 0.72, SHORT).verdict == C.INCONCLUSIVE
     t = sensitivity_table()
     t.loc[(t.beta == 0.3) & (t.m == 1000), "test_error"] = 0.9
-    assert SEN.sensitivity(t, 0.3, 0.72, FULL).verdict == C.PARTLY
+    v = SEN.sensitivity(t, 0.3, 0.72, FULL)
+    assert v.verdict == C.PARTLY
+    # the failing cells, each beside the paper's point at its (beta, m) (0.176 at m = 1000)
+    assert "fails at beta = 0.3, m = 1000, seed 0: 0.9 (paper 0.176); beta = 0.3, m = 1000, " \
+           "seed 1: 0.9 (paper 0.176)" in v.clauses[0].detail
     t = sensitivity_table()
     t.loc[(t.beta == 0.2) & (t.seed == 1), "test_error"] = 0.5
     v = SEN.sensitivity(t, 0.3, 0.72, FULL)
     assert v.verdict == C.PARTLY and "beta < alpha" in v.failed[0]
+    assert "fails at beta = 0.2, m = 200, seed 1: 0.5 (paper 0.91)" in v.clauses[1].detail
+    assert "fails at" not in v.clauses[0].detail
     assert SEN.sensitivity(sensitivity_table(learn=0.9, unlearn=0.5), 0.3, 0.72,
                          FULL).verdict == C.NOT_REPRODUCED
 

@@ -104,6 +104,23 @@ def _edge_betas(edges: list[str]) -> set | None:
     return {p["beta"] for p in places}
 
 
+def _where(cells: pd.DataFrame, alpha: float, column: str = "test_error", most: int = 6) -> str:
+    """The failing (beta, m, seed) cells of a clause, each with its error and the paper's
+    point at the same (beta, m) (v2 Figure 2(b); "none" where it has no point there)."""
+    if cells.empty:
+        return ""
+    paper = plots.load_reference("v2_fig2b_beta_sensitivity")
+    paper = paper[(paper["alpha"] - alpha).abs() < 1e-9]
+    parts = []
+    for r in cells.sort_values(["beta", "m", "seed"]).head(most).itertuples():
+        p = paper[((paper["beta"] - r.beta).abs() < 1e-9) & (paper["m"] == r.m)]["test_error"]
+        parts.append(f"beta = {r.beta:g}, m = {int(r.m)}, seed {int(r.seed)}: "
+                     f"{_fmt(getattr(r, column))} (paper "
+                     f"{_fmt(float(p.iloc[0])) if len(p) else 'none'})")
+    more = f"; and {len(cells) - most} more" if len(cells) > most else ""
+    return "; fails at " + "; ".join(parts) + more
+
+
 def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Budget,
                 paper_rule: pd.DataFrame | None = None) -> Verdict:
     """`chosen`: the ResNet's chosen configuration per (beta, m, seed) (columns beta, m, seed,
@@ -135,7 +152,8 @@ def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Bu
         Clause(f"beta >= alpha: the ResNet below {name} at every width, every seed",
                learn["below_line"].all() and len(learn) > 0,
                f"{int(learn['below_line'].sum())} of {len(learn)} (beta, m, seed) below; "
-               f"worst {_fmt(learn['test_error'].max())} vs {_fmt(line)}" if len(learn)
+               f"worst {_fmt(learn['test_error'].max())} vs {_fmt(line)}"
+               + _where(failing, alpha) if len(learn)
                else f"no rows with beta >= alpha = {alpha:g}: this half cannot be judged",
                "helps", judged=len(learn) > 0, short=short[True]),
         Clause(f"beta < alpha: the ResNet at or above {name} at every width, every seed, "
@@ -143,7 +161,8 @@ def sensitivity(chosen: pd.DataFrame, alpha: float, threshold: float, budget: Bu
                above.all() and len(unlearn) > 0,
                f"{int(above.sum())} of {len(unlearn)} at or above {_fmt(line)}; lowest "
                f"{_fmt(unlearn['test_error'].min())} (paper's rule "
-               f"{_fmt(unlearn['test_error_paper_rule'].min())})" if len(unlearn)
+               f"{_fmt(unlearn['test_error_paper_rule'].min())})"
+               + _where(unlearn[~above], alpha, "test_error_paper_rule") if len(unlearn)
                else f"no rows with beta < alpha = {alpha:g}: this half cannot be judged",
                "hurts", judged=len(unlearn) > 0, short=short[False]),
     ]
