@@ -10,7 +10,7 @@ from hlcore import claims, pages, profiles
 from hlcore.claims import Budget
 
 #: pages whose quick profile is designed as a sub-lattice of the reference run
-SUB_LATTICE = ("width", "sensitivity")
+SUB_LATTICE = ("width", "sensitivity", "frobenius")
 
 
 @pytest.mark.parametrize("name", SUB_LATTICE)
@@ -91,3 +91,15 @@ def test_a_quick_run_says_how_its_profile_relates_to_the_paper_budget_run(monkey
     assert "40 of its 800 epochs" in text and pages.PAGES["separation"].quick_note in text
     monkeypatch.setitem(pages._RUNS, "separation", profiles.resolve("separation", "smoke"))
     assert pages.quick_design("separation") == ""  # said of the quick profile only
+
+
+def test_a_searched_table_without_choices_is_cut_to_the_quick_lattice_too():
+    """Frobenius's verdict reads its search's history (every recorded epoch of every model):
+    cut to the quick lattice like the models, its smallest norms can only grow."""
+    predicted = pages.quick_prediction("frobenius")["frobenius"]
+    ref = pages.reference("frobenius")
+    full = pages.PAGES["frobenius"].verdict(ref.tables, ref.P)
+    quick = predicted.numbers["sgd_smallest_norm_there"]
+    assert (quick.values >= full.numbers["sgd_smallest_norm_there"].values).all()
+    assert (quick.values > full.numbers["sgd_smallest_norm_there"].values).any()
+    assert "20 configurations" in predicted.clauses[2].detail

@@ -68,6 +68,9 @@ class Page:
     quick_note: str = ""
     #: other pages whose committed reference runs it shows (their digests join its run key)
     shows_references: tuple = ()
+    #: tables whose rows are the search's configurations besides those with choices marked
+    #: (a training history), cut to a quick profile's lattice like them (quick_prediction)
+    searched_tables: tuple = ()
 
     def __post_init__(self):
         if self.spec.name != self.name:
@@ -396,7 +399,8 @@ def reference(name: str, root: Path | None = None) -> ReferenceRun | None:
 #: The parameters that only choose a sub-lattice of a run: a quick profile that differs from
 #: its reference run in these alone (every value also in the reference run) runs a subset of
 #: its configurations, with the same data, initialisations and epochs.
-LATTICE = ("lrs", "weight_decays", "ridges", "m_values", "betas", "learners", "kernels")
+LATTICE = ("lrs", "weight_decays", "ridges", "m_values", "betas", "learners", "kernels",
+           "more_lrs")
 
 
 def is_sub_lattice(name: str, profile: str = "quick") -> bool:
@@ -441,7 +445,7 @@ def quick_prediction(name: str, profile: str = "quick") -> dict | None:
                if "learners" in Q else None}
     T = {}
     for stem, table in ref.tables.items():
-        if "selected_val" not in table.columns:
+        if "selected_val" not in table.columns and stem not in page.searched_tables:
             T[stem] = table
             continue
         keep = pd.Series(True, index=table.index)
@@ -451,7 +455,8 @@ def quick_prediction(name: str, profile: str = "quick") -> dict | None:
                     (table[col] == float("inf")) if col == "m" else False)
         if "seed" in table.columns:
             keep &= table["seed"] < Q["seeds"]
-        T[stem] = mark_selected(table[keep].drop(columns=["selected_val", "selected_test"]))
+        T[stem] = (mark_selected(table[keep].drop(columns=["selected_val", "selected_test"]))
+                   if "selected_val" in table.columns else table[keep])
     P = {**R, **{k: v for k, v in Q.items() if k not in page.not_judged}}
     out = {}
     if page.verdict is not None:
