@@ -5,6 +5,7 @@ import pytest
 
 from hlcore import pages
 from hlcore import protocol as pr
+from hlcore.pages import protocol as PROT
 
 PAPER = pd.DataFrame({"learner": ["3resnet", "3layer"], "m": [200, 200], "N": [1000, 1000],
                       "test_error": [0.1, 0.6]})
@@ -73,7 +74,7 @@ def test_readable_puts_each_rule_in_one_column():
 def test_paper_scatter_is_the_largest_step_to_a_neighbouring_width():
     paper = pd.DataFrame({"learner": ["3resnet"] * 4, "m": [100, 200, 500, 1000],
                           "test_error": [0.3, 0.1, 0.15, np.nan]})
-    s = pr.paper_scatter(paper).set_index("m")["paper_scatter"]
+    s = PROT.paper_scatter(paper).set_index("m")["paper_scatter"]
     assert s[100] == pytest.approx(3.0)  # one neighbour: 0.3 / 0.1
     assert s[200] == pytest.approx(3.0)  # both neighbours: max(3, 1.5)
     assert s[500] == pytest.approx(1.5)  # the missing value at 1000 is no neighbour
@@ -87,7 +88,7 @@ def test_fidelity_stars_a_ratio_beyond_the_papers_scatter_and_says_where():
     chosen = pd.DataFrame({"learner": ["3layer"] * 4 + ["2layer"] * 4,
                            "m": [100, 100, 500, 500] * 2, "seed": [0, 1] * 4,
                            "test_error": [0.8, 0.8, 0.9, 1.1, 0.5, 0.5, 1.0, 1.0]})
-    f = pr.fidelity(chosen, paper).set_index(["learner", "m"])
+    f = PROT.fidelity(chosen, paper).set_index(["learner", "m"])
     assert f.loc[("3layer", 100), "ratio"] == pytest.approx(1.0)
     assert not f.loc[("3layer", 100), "outside"]
     # 1.0 / 0.58 = 1.72x, while the paper moves 0.6 / 0.58 = 1.03x next to m = 500
@@ -95,13 +96,13 @@ def test_fidelity_stars_a_ratio_beyond_the_papers_scatter_and_says_where():
     # below the paper counts too: 0.5 / 1.0 with a flat curve around it
     assert f.loc[("2layer", 100), "outside"]
     assert ("3layer", 200) not in f.index  # no run of ours there
-    text = pr.fidelity_sentence(f.reset_index())
+    text = PROT.fidelity_sentence(f.reset_index())
     assert "2 of 4" in text and "3layer at m = 500 (1.72x" in text
-    wide = pr.fidelity_readable(f.reset_index())
+    wide = PROT.fidelity_readable(f.reset_index())
     assert list(wide.columns) == ["learner", "m = 100", "m = 500"]
     assert wide.loc[wide["learner"] == "3layer", "m = 500"].item().endswith("(1.72x) *")
     close = chosen.assign(test_error=[0.8, 0.8, 0.58, 0.58, 1.0, 1.0, 1.0, 1.0])
-    assert "within the paper's own scatter" in pr.fidelity_sentence(pr.fidelity(close, paper))
+    assert "within the paper's own scatter" in PROT.fidelity_sentence(PROT.fidelity(close, paper))
 
 
 def test_the_protocol_page_shows_the_width_runs_fidelity_and_its_key_follows_that_run(

@@ -182,23 +182,78 @@ def comparison_table(T: dict, P: dict) -> pd.DataFrame:
     return protocol_readable(comparison)
 
 
+def paper_scatter(reference: pd.DataFrame) -> pd.DataFrame:
+    """Per (learner, m) of the paper's width curve: how far its value sits from its neighbours'
+    (the largest ratio, either way, to the value at the next smaller and next larger width it
+    reports). Its own curve moves that much between neighbouring widths, so an error of ours
+    within that factor of its value is inside the paper's own scatter [ours]."""
+    rows = []
+    for learner, g in reference.groupby("learner", sort=False):
+        g = g.dropna(subset=["test_error"]).sort_values("m")
+        values = g["test_error"].tolist()
+        for i, (m, v) in enumerate(zip(g["m"], values)):
+            near = values[max(i - 1, 0):i] + values[i + 1:i + 2]
+            rows.append({"learner": learner, "m": int(m), "paper": v,
+                         "paper_scatter": max((max(v / u, u / v) for u in near),
+                                              default=float("nan"))})
+    return pd.DataFrame(rows)
+
+
+def fidelity(chosen: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """Our error beside the paper's, per (learner, m) that both have: the mean and spread over
+    seeds of the chosen configurations (`chosen`: learner, m, seed, test_error), the paper's
+    value, ours over it, and whether that ratio (either way) exceeds the paper's own scatter
+    between neighbouring widths (`outside`)."""
+    ours = chosen.groupby(["learner", "m"], sort=False)["test_error"].agg(
+        ["mean", "std", "count"]).reset_index()
+    ours["m"] = ours["m"].astype(int)
+    f = ours.merge(paper_scatter(reference), on=["learner", "m"], how="inner")
+    f["ratio"] = f["mean"] / f["paper"]
+    f["outside"] = [max(r, 1 / r) > s for r, s in zip(f["ratio"], f["paper_scatter"])]
+    return f.rename(columns={"mean": "ours", "std": "ours_sd", "count": "seeds"})
+
+
+def fidelity_readable(f: pd.DataFrame) -> pd.DataFrame:
+    """`fidelity` as a reader reads it: one row per learner, one column per width, each cell
+    "ours ± sd (ratio x)", a star where the ratio exceeds the paper's scatter there."""
+    cell = [f"{o:.3g} ± {s:.2g} ({r:.2f}x){' *' if out else ''}"
+            for o, s, r, out in zip(f["ours"], f["ours_sd"].fillna(0), f["ratio"], f["outside"])]
+    wide = f.assign(cell=cell).pivot(index="learner", columns="m", values="cell")
+    wide = wide.reindex(list(dict.fromkeys(f["learner"])))
+    wide.columns = [f"m = {m}" for m in wide.columns]
+    return wide.fillna("not run").reset_index()
+
+
+def fidelity_sentence(f: pd.DataFrame) -> str:
+    """Where our curve and the paper's differ by more than the paper's own scatter between
+    neighbouring widths, as one sentence."""
+    out = f[f["outside"]]
+    widths = ", ".join(str(m) for m in sorted(f["m"].unique()))
+    if out.empty:
+        return (f"At every width run ({widths}) every learner is within the paper's own scatter "
+                f"between neighbouring widths.")
+    parts = [f"{r.learner} at m = {r.m} ({r.ratio:.2f}x the paper's {r.paper:.3g}; its "
+             f"neighbours differ by up to {r.paper_scatter:.2f}x)" for r in out.itertuples()]
+    return (f"Widths {widths}: {len(out)} of {len(f)} (learner, width) cells differ from the "
+            f"paper by more than its own scatter between neighbouring widths: "
+            + "; ".join(parts) + ".")
+
+
 def fidelity_table() -> pd.DataFrame:
     """Our errors beside the paper's over every width of the width page's committed
     paper-budget run (the adopted protocol: its chosen configurations on validation), each
     learner's mean and spread over seeds and its ratio to the paper's value; glues the
     sentence naming where they differ by more than the paper's own scatter between
     neighbouring widths (protocol.fidelity_sentence)."""
-    from .. import protocol as pr
     from . import _chosen, reference
 
     ref = reference("width")
     if ref is None:
         plots.glue("protocol.fidelity", "The width page has no committed paper-budget run yet.")
         return pd.DataFrame()
-    f = pr.fidelity(_chosen(ref.tables["width_grid"]),
-                    plots.load_reference("v2_fig2a_width_sweep"))
-    plots.glue("protocol.fidelity", pr.fidelity_sentence(f))
-    return pr.fidelity_readable(f)
+    f = fidelity(_chosen(ref.tables["width_grid"]), plots.load_reference("v2_fig2a_width_sweep"))
+    plots.glue("protocol.fidelity", fidelity_sentence(f))
+    return fidelity_readable(f)
 
 
 def tasks(P: dict) -> list[Task]:
