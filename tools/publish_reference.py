@@ -7,6 +7,18 @@ OUT_DIR is the folder `hl run NAME --profile reference --out OUT_DIR` wrote; CHE
 the run's code came from (default: this one), whose commit and compute-code hash are recorded.
 Figures, the executed notebook and the verdict are not copied: the book redraws and re-judges
 them from the tables at build time. Only files this tool wrote before are replaced.
+
+    python tools/publish_reference.py NAME PASS_DIR --extend TABLE [TABLE ...] [--repo CHECKOUT]
+
+adds the wide widths of a page with `wide_m_values` (width, sensitivity) to its committed run:
+PASS_DIR is a reference run whose `m_values` are the profile's `wide_m_values` on their own grid
+(everything else the committed run's, but parameters of panels the page does not judge, which
+may be cut to nothing). Its rows of the named tables are appended to the committed ones, the
+committed run's other tables are kept, and run.json takes the profile's parameters and records
+the pass. Refused unless the committed run and the pass have the same compute-code hash: then
+each (learner, width, seed) group is trained exactly as one run of the whole profile would (a
+group is one learner's grid at one width and seed, batched alone), so the tables equal that
+run's, without retraining the committed widths.
 """
 from __future__ import annotations
 
@@ -43,11 +55,72 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {platform.system()}"
 
 
+#: the parameters that place a pass over added widths in the profile (extend_parameters)
+_WIDTHS = ("m_values", "lrs", "weight_decays", "wide_m_values", "wide_lrs", "wide_weight_decays")
+
+
+def extend_parameters(name: str, committed: dict, added: dict) -> dict:
+    """The profile's reference parameters, after checking that the committed run ran its
+    m_values on its grid and the pass its wide_m_values on theirs, with every other judged
+    parameter the same in all three. Raises ValueError naming the first difference."""
+    from hlcore import profiles
+
+    P, skip = profiles.resolve(name, "reference"), set(PAGES[name].not_judged) | {"profile"}
+    if not P.get("wide_m_values"):
+        raise ValueError(f"{name}'s reference profile has no wide_m_values to add")
+    want = {"committed": (committed, {"m_values": P["m_values"], "lrs": P["lrs"],
+                                      "weight_decays": P["weight_decays"]}),
+            "pass": (added, {"m_values": P["wide_m_values"], "lrs": P["wide_lrs"],
+                             "weight_decays": P["wide_weight_decays"]})}
+    for part, (run, grid) in want.items():
+        for key, value in grid.items():
+            if run.get(key) != value:
+                raise ValueError(f"the {part} run's {key} is {run.get(key)}, the profile's "
+                                 f"{value}")
+        for key, value in P.items():
+            if key not in skip and key not in _WIDTHS and run.get(key) != value:
+                raise ValueError(f"the {part} run's {key} is {run.get(key)}, the profile's "
+                                 f"{value}")
+    return P
+
+
+def extend(name: str, pass_dir: Path, tables: list[str], run: dict, dst: Path) -> dict:
+    """Write the committed rows of `tables` in `dst` followed by the pass's (refusing a width
+    both have) as TABLE.csv.extended beside them, and return the merged run.json."""
+    import pandas as pd
+
+    committed = json.loads((dst / "run.json").read_text())
+    if committed.get("compute_hash") != run["compute_hash"]:
+        raise ValueError("the committed run and the pass were computed by different code "
+                         "(compute hashes differ): re-run the whole profile instead")
+    P = extend_parameters(name, committed["parameters"], run["parameters"])
+    for table in tables:
+        old, new = pd.read_csv(dst / f"{table}.csv"), pd.read_csv(pass_dir / f"{table}.csv")
+        if list(old.columns) != list(new.columns):
+            raise ValueError(f"{table}: the pass's columns differ from the committed ones")
+        widths = set(new["m"].unique())
+        if not widths <= set(P["wide_m_values"]) or widths & set(old["m"].unique()):
+            raise ValueError(f"{table}: the pass has widths {sorted(widths)}, the profile "
+                             f"adds {P['wide_m_values']} to {sorted(old['m'].unique())}")
+        if f"{table}.csv" not in committed.get("published", []):
+            raise ValueError(f"{table}.csv is not a table this tool published")
+        pd.concat([old, new], ignore_index=True).to_csv(dst / f"{table}.csv.extended",
+                                                         index=False)
+    merged = {**committed, "parameters": P,
+              "extended": committed.get("extended", []) + [{
+                  key: run.get(key) for key in ("start", "end", "duration_seconds", "commit",
+                                                "compute_hash", "overrides", "machine")}
+                  | {"tables": tables, "widths": P["wide_m_values"]}]}
+    return merged
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("name")
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--repo", type=Path, default=ROOT)
+    ap.add_argument("--extend", nargs="+", metavar="TABLE",
+                    help="append this pass's rows of these tables to the committed run's")
     args = ap.parse_args(argv)
     run = json.loads((args.out_dir / "run.json").read_text())
     if run.get("notebook") != args.name or run.get("profile") != "reference":
@@ -60,6 +133,18 @@ def main(argv=None) -> int:
                compute_hash=run.get("compute_hash") or compute_hash(args.name, args.repo),
                machine=run.get("machine") or machine())
     dst = ROOT / "results" / "reference" / args.name
+    if args.extend:
+        try:
+            merged = extend(args.name, args.out_dir, args.extend, run, dst)
+        except (ValueError, OSError) as e:
+            print(f"publish --extend: {e}", file=sys.stderr)
+            return 2
+        for table in args.extend:
+            os.replace(dst / f"{table}.csv.extended", dst / f"{table}.csv")
+        (dst / "run.json").write_text(json.dumps(merged, indent=2) + "\n")
+        print(f"{dst}: {', '.join(args.extend)} extended with m = "
+              f"{merged['parameters']['wide_m_values']}")
+        return 0
     dst.mkdir(parents=True, exist_ok=True)
     manifest = dst / "run.json"
     if manifest.exists():  # remove only what this tool wrote last time

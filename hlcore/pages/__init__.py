@@ -264,6 +264,10 @@ def load_tables(folder: Path | str) -> dict:
     return {p.stem: pd.read_csv(p) for p in sorted(Path(folder).glob("*.csv"))}
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+
+
 @dataclass
 class ReferenceRun:
     """A committed run of a page at the paper's budget."""
@@ -290,8 +294,7 @@ class ReferenceRun:
     @property
     def took(self) -> str:
         """The measured time of its last pass, in words."""
-        seconds = self.run.get("duration_seconds", 0)
-        return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+        return _duration(self.run.get("duration_seconds", 0))
 
     def provenance(self) -> str:
         r = self.run
@@ -303,6 +306,14 @@ class ReferenceRun:
             line += " " + r["note"]
         if r.get("cache"):  # the result cache's bookkeeping of its last pass
             line += " Result cache: " + "; ".join(r["cache"]) + "."
+        for part in r.get("extended", []):  # tools/publish_reference.py --extend
+            line += (f" Widths {', '.join(str(m) for m in part['widths'])} were added on "
+                     f"{str(part.get('start', '?'))[:10]} at commit "
+                     f"`{str(part.get('commit', '?'))[:10]}` by a pass that trained only them "
+                     f"({_duration(part.get('duration_seconds', 0))}), with the same computing "
+                     f"code; its rows of {', '.join(part['tables'])} follow the earlier ones "
+                     f"(each width, learner and seed is trained alone, so the tables are what "
+                     f"one run of the whole profile gives).")
         for stamp in r.get("restamped", []):  # tools/restamp_reference.py
             line += (f" Its computing code changed at commit `{stamp['commit'][:10]}`; "
                      f"{stamp['configurations']} of its configurations retrained under the "

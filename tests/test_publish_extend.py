@@ -1,0 +1,79 @@
+"""tools/publish_reference.py --extend: a pass over a page's wide widths appended to its
+committed run, on synthetic folders (no training)."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hlcore import profiles
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("publish_reference",
+                                              ROOT / "tools" / "publish_reference.py")
+publish = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(publish)
+
+
+def _folder(path: Path, P: dict, widths, hash_="h" * 8, published=True) -> Path:
+    path.mkdir(parents=True)
+    rows = [{"learner": "3resnet", "beta": b, "m": m, "seed": s, "lr": 0.1, "test_error": 0.5}
+            for b in P["betas"] for m in widths for s in range(P["seeds"])]
+    pd.DataFrame(rows).to_csv(path / "sensitivity_grid.csv", index=False)
+    pd.DataFrame([{"alpha": 0.3, "beta": 1.0, "m": 16}]).to_csv(path / "sensitivity_map.csv",
+                                                                index=False)
+    run = {"notebook": "sensitivity", "profile": "reference", "parameters": P,
+           "compute_hash": hash_, "commit": "c" * 40, "start": "2026-12-07T07:00:00",
+           "duration_seconds": 60.0, "overrides": {}}
+    if published:
+        run["published"] = ["sensitivity_grid.csv", "sensitivity_map.csv", "run.json"]
+    (path / "run.json").write_text(json.dumps(run))
+    return path
+
+
+@pytest.fixture
+def runs(tmp_path):
+    P = profiles.resolve("sensitivity", "reference")
+    committed = {k: v for k, v in P.items() if not k.startswith("wide_")}
+    added = {**P, "m_values": P["wide_m_values"], "lrs": P["wide_lrs"],
+             "weight_decays": P["wide_weight_decays"], "wide_m_values": [],
+             "map_alphas": [0.3], "map_N": 100}  # the map is judged by no verdict
+    dst = _folder(tmp_path / "committed", committed, P["m_values"])
+    return P, dst, _folder(tmp_path / "pass", added, P["wide_m_values"], published=False), added
+
+
+def test_extend_appends_the_wide_widths_and_records_the_pass(runs):
+    P, dst, pass_dir, added = runs
+    run = json.loads((pass_dir / "run.json").read_text())
+    merged = publish.extend("sensitivity", pass_dir, ["sensitivity_grid"], run, dst)
+    grid = pd.read_csv(dst / "sensitivity_grid.csv.extended")
+    assert sorted(grid["m"].unique()) == sorted(P["m_values"] + P["wide_m_values"])
+    assert grid.iloc[0]["m"] == P["m_values"][0]  # the committed rows first
+    assert merged["parameters"] == P
+    assert merged["duration_seconds"] == 60.0 and merged["start"].startswith("2026-12-07")
+    (part,) = merged["extended"]
+    assert part["widths"] == P["wide_m_values"] and part["tables"] == ["sensitivity_grid"]
+    assert not (pass_dir / "sensitivity_grid.csv.extended").exists()  # nothing written there
+
+
+def test_extend_refuses_other_code_other_grids_and_repeated_widths(runs, tmp_path):
+    P, dst, pass_dir, added = runs
+    run = json.loads((pass_dir / "run.json").read_text())
+    with pytest.raises(ValueError, match="compute hashes differ"):
+        publish.extend("sensitivity", pass_dir, ["sensitivity_grid"],
+                       {**run, "compute_hash": "other"}, dst)
+    with pytest.raises(ValueError, match="pass run's lrs"):
+        publish.extend("sensitivity", pass_dir, ["sensitivity_grid"],
+                       {**run, "parameters": {**added, "lrs": [1.0]}}, dst)
+    with pytest.raises(ValueError, match="pass run's epochs"):
+        publish.extend("sensitivity", pass_dir, ["sensitivity_grid"],
+                       {**run, "parameters": {**added, "epochs": 100}}, dst)
+    same = _folder(tmp_path / "same", added, P["m_values"], published=False)
+    with pytest.raises(ValueError, match="the pass has widths"):
+        publish.extend("sensitivity", same, ["sensitivity_grid"], run, dst)
+
+
+def test_extend_is_refused_for_a_page_without_wide_widths(runs):
+    with pytest.raises(ValueError, match="no wide_m_values"):
+        publish.extend_parameters("separation", {}, {})
