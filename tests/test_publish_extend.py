@@ -77,3 +77,16 @@ def test_extend_refuses_other_code_other_grids_and_repeated_widths(runs, tmp_pat
 def test_extend_is_refused_for_a_page_without_wide_widths(runs):
     with pytest.raises(ValueError, match="no wide_m_values"):
         publish.extend_parameters("separation", {}, {})
+
+
+def test_the_provenance_line_names_the_added_widths_and_the_pass(runs):
+    from hlcore import pages
+
+    P, dst, pass_dir, added = runs
+    run = json.loads((pass_dir / "run.json").read_text())
+    merged = publish.extend("sensitivity", pass_dir, ["sensitivity_grid"], run, dst)
+    merged["extended"][-1]["note"] = "hl plan put this pass at 34 min."
+    line = pages.ReferenceRun("sensitivity", dst, merged).provenance()
+    widths = ", ".join(str(m) for m in P["wide_m_values"])
+    assert f"Widths {widths} were added on 2026-12-07" in line
+    assert "(1 min)" in line and "hl plan put this pass at 34 min." in line

@@ -121,6 +121,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repo", type=Path, default=ROOT)
     ap.add_argument("--extend", nargs="+", metavar="TABLE",
                     help="append this pass's rows of these tables to the committed run's")
+    ap.add_argument("--note", help="a sentence for the provenance line (e.g. hl plan's "
+                                   "estimate beside the measured time)")
     args = ap.parse_args(argv)
     run = json.loads((args.out_dir / "run.json").read_text())
     if run.get("notebook") != args.name or run.get("profile") != "reference":
@@ -136,6 +138,8 @@ def main(argv=None) -> int:
     if args.extend:
         try:
             merged = extend(args.name, args.out_dir, args.extend, run, dst)
+            if args.note:
+                merged["extended"][-1]["note"] = args.note
         except (ValueError, OSError) as e:
             print(f"publish --extend: {e}", file=sys.stderr)
             return 2
@@ -154,6 +158,8 @@ def main(argv=None) -> int:
     for name in tables:
         shutil.copy2(args.out_dir / name, dst / name)
     run["published"] = tables + ["run.json"]
+    if args.note:
+        run["note"] = args.note
     manifest.write_text(json.dumps(run, indent=2) + "\n")
     size = sum((dst / n).stat().st_size for n in run["published"])
     print(f"{dst}: {len(tables)} tables, run.json ({size / 1024:.0f} KiB)")

@@ -313,7 +313,8 @@ class ReferenceRun:
                      f"({_duration(part.get('duration_seconds', 0))}), with the same computing "
                      f"code; its rows of {', '.join(part['tables'])} follow the earlier ones "
                      f"(each width, learner and seed is trained alone, so the tables are what "
-                     f"one run of the whole profile gives).")
+                     f"one run of the whole profile gives)."
+                     + (f" {part['note']}" if part.get("note") else ""))
         for stamp in r.get("restamped", []):  # tools/restamp_reference.py
             line += (f" Its computing code changed at commit `{stamp['commit'][:10]}`; "
                      f"{stamp['configurations']} of its configurations retrained under the "
