@@ -324,8 +324,8 @@ def theorem4(features: pd.DataFrame, bounds: pd.DataFrame, resnet: pd.DataFrame,
     T_res counts (the time clause's detail also gives one configuration's share).
     `least_t_res(k, d)`: the least T_res the paper's budget allows (one configuration of the
     same network, the paper's epochs, the search's first N). An exact solve cheaper than that
-    fails the time clause for good: no longer training or wider search can make the ResNet
-    cheaper, so a run below the paper's budget settles that failure."""
+    fails the time clause for good: at the paper's budget T_res is at least that (N* never
+    falls below the search's first N), so a run below that budget settles the failure."""
     from ..featuremaps import counting_bound
 
     _need(features, ["k", "d", "family", "seed", "d_star", "censored", "bessel_excess",
