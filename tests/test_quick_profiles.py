@@ -103,3 +103,19 @@ def test_a_searched_table_without_choices_is_cut_to_the_quick_lattice_too():
     assert (quick.values >= full.numbers["sgd_smallest_norm_there"].values).all()
     assert (quick.values > full.numbers["sgd_smallest_norm_there"].values).any()
     assert "20 configurations" in predicted.clauses[2].detail
+
+
+def test_a_quick_profile_with_wide_widths_is_not_predicted():
+    """A reference run's wide widths are on their own grid; a quick profile that runs none is
+    cut from the rest (sensitivity's reference has m = 500 and 1000 on the quick grid), one that
+    runs some would need a cut per grid, which quick_prediction does not make."""
+    assert pages.reference("sensitivity").P["wide_m_values"]
+    assert pages.is_sub_lattice("sensitivity")
+    spec = profiles.get_spec("sensitivity")
+    old = spec.profiles["quick"]["wide_m_values"]
+    try:
+        spec.profiles["quick"]["wide_m_values"] = [500]
+        assert not pages.is_sub_lattice("sensitivity")
+        assert pages.quick_prediction("sensitivity") is None
+    finally:
+        spec.profiles["quick"]["wide_m_values"] = old

@@ -412,7 +412,7 @@ def reference(name: str, root: Path | None = None) -> ReferenceRun | None:
 #: its reference run in these alone (every value also in the reference run) runs a subset of
 #: its configurations, with the same data, initialisations and epochs.
 LATTICE = ("lrs", "weight_decays", "ridges", "m_values", "betas", "learners", "kernels",
-           "more_lrs")
+           "more_lrs", "wide_m_values")
 
 
 def is_sub_lattice(name: str, profile: str = "quick") -> bool:
@@ -422,9 +422,14 @@ def is_sub_lattice(name: str, profile: str = "quick") -> bool:
     if ref is None or name not in PAGES:
         return False
     not_judged, R = PAGES[name].not_judged, ref.P
-    for key, value in profiles.resolve(name, profile).items():
+    Q = profiles.resolve(name, profile)
+    if Q.get("wide_m_values"):  # a cut needs one grid per width: not predicted
+        return False
+    for key, value in Q.items():
         if key in not_judged or key == "profile" or key not in R:
             continue
+        if key in ("wide_lrs", "wide_weight_decays"):
+            continue  # the grid of wide widths this profile does not run
         if key in LATTICE:
             if not set(value) <= set(R[key]):
                 return False
