@@ -140,6 +140,11 @@ def test_budget_text_names_the_grids():
     P = {**P, "layerwise_weight_decays": [0, 1e-3, 1e-2]}
     assert pages.budget_text(P) == ("800 epochs, 3 seeds, 2 learning rates (layer-wise 3) x 2 "
                                     "weight decays (layer-wise 3)")
+    P = {"epochs": 800, "seeds": 3, "lrs": [0.1, 0.2], "weight_decays": [0, 1e-3],
+         "wide_m_values": [500, 1000], "wide_lrs": [0.5, 1, 2], "wide_weight_decays": [1e-3]}
+    assert pages.budget_text(P) == ("800 epochs, 3 seeds, 2 learning rates x 2 weight decays "
+                                    "(m = 500, 1000: 3 x 1)")
+    assert pages.budget_text({**P, "wide_m_values": []}).endswith("2 weight decays")
 
 
 @pytest.mark.parametrize("name", ["width", "sample-gap", "frobenius"])

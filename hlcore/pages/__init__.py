@@ -360,6 +360,9 @@ def budget_text(P: dict) -> str:
         wds = P.get("weight_decays", [0])
         grid = (count(len(P["lrs"]), "learning rate") + own("lrs", P["lrs"]) + " x "
                 + count(len(wds), "weight decay") + own("weight_decays", wds))
+    if grid and P.get("wide_m_values"):  # width, sensitivity: wide widths on a grid of their own
+        grid += (f" (m = {', '.join(str(m) for m in P['wide_m_values'])}: "
+                 f"{len(P['wide_lrs'])} x {len(P['wide_weight_decays'])})")
     parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
              count(P["seeds"], "seed") if "seeds" in P else None, grid]
     return ", ".join(p for p in parts if p)
