@@ -119,3 +119,21 @@ def test_a_quick_profile_with_wide_widths_is_not_predicted():
         assert pages.quick_prediction("sensitivity") is None
     finally:
         spec.profiles["quick"]["wide_m_values"] = old
+
+
+def test_theorem4s_quick_run_settles_the_time_clause_the_reference_run_fails():
+    """Theorem 4's quick profile is no sub-lattice (100 epochs), yet it agrees with the
+    paper-budget verdict: at its largest ResNet d, the strongest map's exact solve (from the
+    reference run's exact features) costs less than one configuration at the paper's epochs on
+    the search's first N, so the time clause fails at any budget."""
+    from hlcore.plan import Task
+
+    ref = pages.reference("theorem4")
+    assert pages.PAGES["theorem4"].verdict(ref.tables, ref.P).clauses[2].short is False
+    Q = profiles.resolve("theorem4", "quick")
+    d = max(Q["resnet_d_values"])
+    f = ref.tables["theorem4_features"]
+    f = f[(f["d"] == d) & ~f["censored"].astype(bool)]
+    least = {k: Task("train", "3resnet", Q["N0"], Q["m"], d, k, configs=1,
+                     epochs=claims.PAPER_EPOCHS, n_eval=0).flops() for k in Q["k_values"]}
+    assert any(float(f[f["k"] == k]["d_star"].min()) ** 3 < least[k] for k in Q["k_values"])
