@@ -48,7 +48,6 @@ FROBENIUS = NotebookSpec(
         "smoke": dict(d=10, N=200, m_values=[20], lrs=[0.1], weight_decays=[0.0], epochs=2,
                       n_val=100, n_test=200, hand_epochs=50, N_values=[100, 200], beyond_m=20,
                       device="cpu"),
-        # the "beyond" panel to N = 10000: N = 20000 (the reference run's) took 80 s of 165
         # designed from the reference run: its 800 epochs at m = 200, seed 0, on the learning
         # rates that reach the hand-made train errors there with the smallest norms (2 and 5,
         # without decay) and its choice on validation (lr 5, decay 5e-5), each with a neighbour
