@@ -363,8 +363,9 @@ def parameters_source(name: str) -> str:
     values = resolve(name, "quick")
     lines = ['profile: str = "quick"  # smoke, quick, reference or paper: the value of every '
              'parameter left at None below']
-    for p in get_spec(name).params:  # papermill parses the comments: no quotes or equals signs
-        text = (p.help.replace("'", "").replace(">=", "at least").replace("<=", "at most")
+    for p in get_spec(name).params:  # papermill parses the comments: no ASCII quotes (a
+        # typographic apostrophe instead) or equals signs
+        text = (p.help.replace("'", "\u2019").replace(">=", "at least").replace("<=", "at most")
                 .replace("=", "is"))
         lines.append(f"{p.name}: {p.type} = None  # {text}; quick {_plain(values[p.name])}")
     lines.append(f'out_dir: str = "runs/{name}"  # where figures, their data and the verdict go')
