@@ -145,6 +145,8 @@ def test_budget_text_names_the_grids():
     assert pages.budget_text(P) == ("800 epochs, 3 seeds, 2 learning rates x 2 weight decays "
                                     "(m = 500, 1000: 3 x 1)")
     assert pages.budget_text({**P, "wide_m_values": []}).endswith("2 weight decays")
+    assert "3 learning rates x 2" in pages.budget_text({**P, "wide_m_values": [],
+                                                        "more_lrs": [50.0]})
 
 
 @pytest.mark.parametrize("name", ["width", "sample-gap", "frobenius"])

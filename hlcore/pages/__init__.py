@@ -358,7 +358,8 @@ def budget_text(P: dict) -> str:
     grid = None
     if "lrs" in P:
         wds = P.get("weight_decays", [0])
-        grid = (count(len(P["lrs"]), "learning rate") + own("lrs", P["lrs"]) + " x "
+        more = P.get("more_lrs") or []  # frobenius: learning rates searched in a later pass
+        grid = (count(len(P["lrs"]) + len(more), "learning rate") + own("lrs", P["lrs"]) + " x "
                 + count(len(wds), "weight decay") + own("weight_decays", wds))
     if grid and P.get("wide_m_values"):  # width, sensitivity: wide widths on a grid of their own
         grid += (f" (m = {', '.join(str(m) for m in P['wide_m_values'])}: "
