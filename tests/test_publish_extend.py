@@ -90,3 +90,12 @@ def test_the_provenance_line_names_the_added_widths_and_the_pass(runs):
     widths = ", ".join(str(m) for m in P["wide_m_values"])
     assert f"Widths {widths} were added on 2026-12-07" in line
     assert "(1 min)" in line and "hl plan put this pass at 34 min." in line
+
+
+def test_a_refused_table_leaves_nothing_written(runs):
+    P, dst, pass_dir, added = runs
+    run = json.loads((pass_dir / "run.json").read_text())
+    with pytest.raises(ValueError, match="not a table this tool published"):
+        publish.extend("sensitivity", pass_dir, ["sensitivity_grid", "sensitivity_beta"], run,
+                       dst)
+    assert not list(dst.glob("*.extended"))

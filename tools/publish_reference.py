@@ -16,9 +16,9 @@ PASS_DIR is a reference run whose `m_values` are the profile's `wide_m_values` o
 may be cut to nothing). Its rows of the named tables are appended to the committed ones, the
 committed run's other tables are kept, and run.json takes the profile's parameters and records
 the pass. Refused unless the committed run and the pass have the same compute-code hash: then
-each (learner, width, seed) group is trained exactly as one run of the whole profile would (a
-group is one learner's grid at one width and seed, batched alone), so the tables equal that
-run's, without retraining the committed widths.
+the pass computes the added widths' configurations as one run of the whole profile would,
+through the same per-configuration result cache, so the tables are that run's, without
+retraining the committed widths.
 """
 from __future__ import annotations
 
@@ -94,7 +94,10 @@ def extend(name: str, pass_dir: Path, tables: list[str], run: dict, dst: Path) -
         raise ValueError("the committed run and the pass were computed by different code "
                          "(compute hashes differ): re-run the whole profile instead")
     P = extend_parameters(name, committed["parameters"], run["parameters"])
-    for table in tables:
+    merged_tables = {}
+    for table in tables:  # every table checked before any is written
+        if f"{table}.csv" not in committed.get("published", []):
+            raise ValueError(f"{table}.csv is not a table this tool published")
         old, new = pd.read_csv(dst / f"{table}.csv"), pd.read_csv(pass_dir / f"{table}.csv")
         if list(old.columns) != list(new.columns):
             raise ValueError(f"{table}: the pass's columns differ from the committed ones")
@@ -102,10 +105,9 @@ def extend(name: str, pass_dir: Path, tables: list[str], run: dict, dst: Path) -
         if not widths <= set(P["wide_m_values"]) or widths & set(old["m"].unique()):
             raise ValueError(f"{table}: the pass has widths {sorted(widths)}, the profile "
                              f"adds {P['wide_m_values']} to {sorted(old['m'].unique())}")
-        if f"{table}.csv" not in committed.get("published", []):
-            raise ValueError(f"{table}.csv is not a table this tool published")
-        pd.concat([old, new], ignore_index=True).to_csv(dst / f"{table}.csv.extended",
-                                                         index=False)
+        merged_tables[table] = pd.concat([old, new], ignore_index=True)
+    for table, frame in merged_tables.items():
+        frame.to_csv(dst / f"{table}.csv.extended", index=False)
     merged = {**committed, "parameters": P,
               "extended": committed.get("extended", []) + [{
                   key: run.get(key) for key in ("start", "end", "duration_seconds", "commit",

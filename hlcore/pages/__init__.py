@@ -312,8 +312,8 @@ class ReferenceRun:
                      f"`{str(part.get('commit', '?'))[:10]}` by a pass that trained only them "
                      f"({_duration(part.get('duration_seconds', 0))}), with the same computing "
                      f"code; its rows of {', '.join(part['tables'])} follow the earlier ones "
-                     f"(each width, learner and seed is trained alone, so the tables are what "
-                     f"one run of the whole profile gives)."
+                     f"(it computes those widths as one run of the whole profile would, "
+                     f"through the same result cache)."
                      + (f" {part['note']}" if part.get("note") else ""))
         for stamp in r.get("restamped", []):  # tools/restamp_reference.py
             line += (f" Its computing code changed at commit `{stamp['commit'][:10]}`; "

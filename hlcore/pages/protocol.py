@@ -244,7 +244,7 @@ def fidelity_table() -> pd.DataFrame:
     paper-budget run (the adopted protocol: its chosen configurations on validation), each
     learner's mean and spread over seeds and its ratio to the paper's value; glues the
     sentence naming where they differ by more than the paper's own scatter between
-    neighbouring widths (protocol.fidelity_sentence)."""
+    neighbouring widths (fidelity_sentence)."""
     from . import _chosen, reference
 
     ref = reference("width")
