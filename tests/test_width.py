@@ -45,3 +45,49 @@ def test_the_sensitivity_page_searches_its_wide_widths_on_their_own_grid():
     configs = [t.configs for t in S.tasks(P) if t.kind == "train" and t.m == 24]
     assert configs and set(configs) == {2 * len(P["wide_weight_decays"])}
     assert len(S._parts(profiles.resolve("sensitivity", "quick"))) == 1
+
+
+def test_range_cost_covers_the_papers_widths_measured_where_run_planned_elsewhere(monkeypatch):
+    """One row per width of the paper's figure; a width of the committed reference run shows its
+    measured core time (checked here against the table, summed per configuration), any other
+    hl plan's, which grows as m^2 for the 3-layer network's m x m layer and as m for the others
+    once the per-step overhead is gone; the glued sentence names where the run stops."""
+    from hlcore import pages, plots
+
+    glued = {}
+    monkeypatch.setattr(plots, "glue",
+                        lambda name, value, display=False: glued.update({name: value}))
+    c = {"step_overhead_s": 0.0, "train_flops_per_s": 1e10, "torch_threads": 2,
+         "kernel_entries_per_s": 1e7, "cholesky_flops_per_s": 1e10, "matmul32_flops_per_s": 1e10}
+    table = W.range_cost(calibration=c)
+    paper = plots.load_reference("v2_fig2a_width_sweep")
+    assert list(table["m"]) == sorted(paper["m"].unique())
+    assert list(table.columns) == ["m", "3resnet", "3layer", "2layer"]
+    grid = pages.reference("width").tables["width_grid"]
+    ran = sorted(grid["m"].unique())
+    for m in ran:
+        row = table[table["m"] == m].iloc[0]
+        assert all(row[n].startswith("ran: ") for n in ["3resnet", "3layer", "2layer"])
+    g = grid[(grid["learner"] == "3layer") & (grid["m"] == ran[-1])]
+    core = (g["group_seconds"] / g["group_size"]).sum()
+    from hlcore.plan import _human
+    assert table[table["m"] == ran[-1]].iloc[0]["3layer"] == f"ran: {_human(core)}"
+    # beyond the run: planned, and beyond the paper's 3layer range (m = 5000): none
+    assert table[table["m"] == 10000].iloc[0]["3layer"] == "beyond the paper"
+    row = table[table["m"] == 100000].iloc[0]
+    assert row["3resnet"].startswith("≈") and "GPU" in row["3resnet"]
+    nxt = min(m for m in table["m"] if m > ran[-1])
+    assert f"stops at m = {ran[-1]:,}" in glued["width.range"]
+    assert f"m = {nxt:,}" in glued["width.range"]
+
+    # the planned core time scales with the layers' widths: m^2 for 3layer, m for the ResNet
+    from hlcore.plan import estimate_seconds
+    R = profiles.resolve("width", "reference")
+    P = {**R, "lrs": R["wide_lrs"], "weight_decays": R["wide_weight_decays"]}
+    t = profiles.page_target(P)
+
+    def cost(learner, m):
+        tasks = W.sweep_cost(P, t, [learner], [], [1000], [m], 3)
+        return sum(estimate_seconds(x, c) for x in tasks)
+    assert 0.9 * 6.25 < cost("3layer", 5000) / cost("3layer", 2000) < 1.1 * 6.25
+    assert 1.9 < cost("3resnet", 100000) / cost("3resnet", 50000) < 2.01

@@ -236,3 +236,69 @@ def tasks(P: dict) -> list[Task]:
 
 
 PAGE = register(Page(name="width", spec=WIDTH, computes=("sweep",), figure=width_figure, key=width_key, tasks=tasks, order=20, claims={"width": "v2 Figure 2(a)"}, verdict=width_verdict))
+
+
+def range_cost(calibration: dict | None = None) -> pd.DataFrame:
+    """Every network's cost at every width of the paper's figure under the reference protocol
+    (its grids, seeds and epochs; the paper's own grid is larger), one row per width, in one
+    CPU core's time (a run shares it among the cores, one batched group per core): measured
+    where the committed run has the width (on its machine: the sum over configurations of each
+    group's time over its size), else hl plan's estimate for this machine (its time for the
+    whole machine times the cores the plan was calibrated with) and its time on one GPU. Glues
+    `width.range`: where the run stops, what the next width costs, and how far the plan
+    missed at the widths that ran."""
+    from ..kernels import available_memory
+    from ..plan import _human, calibrate, estimate_seconds
+    from . import reference
+
+    R = profiles.resolve("width", "reference")
+    target = profiles.page_target(R)
+    c = calibration or calibrate()
+    ref = reference("width")
+    grid = ref.tables["width_grid"] if ref is not None else pd.DataFrame(
+        columns=["learner", "m", "fit", "group_seconds", "group_size"])
+    nets = grid[grid["fit"] == "sgd"]
+    measured = (nets["group_seconds"] / nets["group_size"]).groupby(
+        [nets["learner"], nets["m"]]).sum()
+    paper = plots.load_reference("v2_fig2a_width_sweep")
+    memory = available_memory()
+    cells, planned, ratios = {}, {}, []
+    for learner in R["learners"]:
+        for m in sorted(int(m) for m in paper[paper["learner"] == learner]["m"]):
+            narrow = m in R["m_values"]  # else the wide grid, as a later width would be run
+            P = {**R, "lrs": R["lrs" if narrow else "wide_lrs"],
+                 "weight_decays": R["weight_decays" if narrow else "wide_weight_decays"]}
+            tasks = sweep_cost(P, target, [learner], [], [P["N"]], [m], P["seeds"])
+            here = sum(estimate_seconds(t, c) for t in tasks) * c.get("torch_threads", 1)
+            if (learner, m) in measured.index:
+                ratios.append(measured[(learner, m)] / here)
+                cells[(m, learner)] = f"ran: {_human(measured[(learner, m)])}"
+                continue
+            gpu = sum(estimate_seconds(t, c, gpu=True) for t in tasks)
+            need = max(t.memory() for t in tasks)
+            planned[(learner, m)] = (here, gpu)
+            cells[(m, learner)] = (f"≈{_human(here)} (GPU ≈{_human(gpu)})"
+                                   + (f", {need / 2**30:.0f} GiB: more than this machine has"
+                                      if need > memory else ""))
+    table = pd.Series(cells).unstack().reindex(columns=R["learners"]).fillna("beyond the paper")
+    table = table.rename_axis("m").reset_index()
+    plots.glue("width.range", _range_sentence(measured, planned, ratios, _human))
+    return table
+
+
+def _range_sentence(measured: pd.Series, planned: dict, ratios: list, human) -> str:
+    if measured.empty:
+        return "The paper-budget run is not committed yet; the table gives hl plan's estimates."
+    top = int(measured.index.get_level_values("m").max())
+    nxt = sorted({m for _, m in planned if m > top})
+    if not nxt:
+        return f"The paper-budget run covers every width of the paper's figure (to m = {top:,})."
+    m = nxt[0]
+    costs = "; ".join(f"{learner} {human(here)} (one GPU ≈{human(gpu)})"
+                      for (learner, w), (here, gpu) in planned.items() if w == m)
+    spread = (f" At the widths it ran, the measured time was {min(ratios):.1f} to "
+              f"{max(ratios):.1f} times hl plan's estimate for the machine that built this "
+              f"page."
+              if ratios else "")
+    return (f"The paper-budget run stops at m = {top:,}. At the paper's next width, "
+            f"m = {m:,}, the same protocol would cost an estimated {costs} of one core's time.{spread}")
