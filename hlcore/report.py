@@ -34,7 +34,7 @@ def present(verdict: Verdict, out_dir=".") -> pd.DataFrame:
     plots.glue(f"{verdict.claim}.outcome", verdict.verdict)  # the answer box: outcome in bold
     detail = verdict.detail()
     if verdict.verdict == INCONCLUSIVE:  # the run that would settle it
-        from .pages import closing_step
+        from .quick import closing_step
 
         detail = " ".join(filter(None, [detail, closing_step(verdict.claim)]))
     plots.glue(f"{verdict.claim}.detail", detail)

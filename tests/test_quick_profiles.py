@@ -6,7 +6,7 @@ chosen value at a grid edge (the quick grid brackets every reference optimum it 
 import pandas as pd
 import pytest
 
-from hlcore import claims, pages, profiles
+from hlcore import claims, pages, profiles, quick
 from hlcore.claims import Budget
 
 #: pages whose quick profile is designed as a sub-lattice of the reference run
@@ -15,14 +15,14 @@ SUB_LATTICE = ("width", "sensitivity", "frobenius")
 
 @pytest.mark.parametrize("name", SUB_LATTICE)
 def test_quick_profile_is_a_sub_lattice_of_the_reference_run(name):
-    assert pages.quick_prediction(name) is not None, (
+    assert quick.quick_prediction(name) is not None, (
         f"{name}'s quick profile is no longer a sub-lattice of its reference run: its verdict "
         f"can no longer be checked against the reference tables")
 
 
 @pytest.mark.parametrize("name", SUB_LATTICE)
 def test_quick_verdicts_cut_from_the_reference_run_agree_with_it(name):
-    predicted = pages.quick_prediction(name)
+    predicted = quick.quick_prediction(name)
     ref = pages.reference(name)
     page = pages.PAGES[name]
     reference = {name: page.verdict(ref.tables, ref.P)} if page.verdict else {}
@@ -39,7 +39,7 @@ def test_a_quick_sensitivity_run_with_two_seeds_would_say_more_than_the_referenc
     old = spec.profiles["quick"]["seeds"]
     try:
         spec.profiles["quick"]["seeds"] = 2
-        v = pages.quick_prediction("sensitivity")["sensitivity"]
+        v = quick.quick_prediction("sensitivity")["sensitivity"]
     finally:
         spec.profiles["quick"]["seeds"] = old
     assert v.verdict == claims.REPRODUCED
@@ -47,7 +47,7 @@ def test_a_quick_sensitivity_run_with_two_seeds_would_say_more_than_the_referenc
 
 def test_quick_prediction_refuses_a_profile_off_the_reference_lattice():
     # separation's quick runs 40 epochs, its reference 800: only a run can tell
-    assert pages.quick_prediction("separation") is None
+    assert quick.quick_prediction("separation") is None
 
 
 def test_edge_places_reads_where_each_edge_sits():
@@ -75,33 +75,33 @@ def test_a_failure_at_a_cell_chosen_inside_its_grid_is_settled():
 def test_an_open_quick_verdict_names_the_run_that_would_settle_it(monkeypatch):
     monkeypatch.setitem(pages._RUNS, "width", {"profile": "quick"})
     monkeypatch.setitem(pages._RUNS, "theorem4", {"profile": "quick"})
-    width = pages.closing_step("width")
+    width = quick.closing_step("width")
     assert "hl run width --profile reference" in width and "(reproduced)" in width
     if pages.reference("theorem4") is None:
-        assert "hl plan theorem4 --profile reference" in pages.closing_step("theorem4")
+        assert "hl plan theorem4 --profile reference" in quick.closing_step("theorem4")
     monkeypatch.setitem(pages._RUNS, "width", {"profile": "reference"})
-    assert pages.closing_step("width") == ""  # a paper-budget run has nothing above it
+    assert quick.closing_step("width") == ""  # a paper-budget run has nothing above it
 
 
 def test_a_quick_run_says_how_its_profile_relates_to_the_paper_budget_run(monkeypatch):
     for name in ("width", "separation"):
         monkeypatch.setitem(pages._RUNS, name, {**profiles.resolve(name, "quick")})
-    assert "subset of the paper-budget run's configurations" in pages.quick_design("width")
-    text = pages.quick_design("separation")
+    assert "subset of the paper-budget run's configurations" in quick.quick_design("width")
+    text = quick.quick_design("separation")
     assert "40 of its 800 epochs" in text and pages.PAGES["separation"].quick_note in text
     monkeypatch.setitem(pages._RUNS, "separation", profiles.resolve("separation", "smoke"))
-    assert pages.quick_design("separation") == ""  # said of the quick profile only
+    assert quick.quick_design("separation") == ""  # said of the quick profile only
 
 
 def test_a_searched_table_without_choices_is_cut_to_the_quick_lattice_too():
     """Frobenius's verdict reads its search's history (every recorded epoch of every model):
     cut to the quick lattice like the models, its smallest norms can only grow."""
-    predicted = pages.quick_prediction("frobenius")["frobenius"]
+    predicted = quick.quick_prediction("frobenius")["frobenius"]
     ref = pages.reference("frobenius")
     full = pages.PAGES["frobenius"].verdict(ref.tables, ref.P)
-    quick = predicted.numbers["sgd_smallest_norm_there"]
-    assert (quick.values >= full.numbers["sgd_smallest_norm_there"].values).all()
-    assert (quick.values > full.numbers["sgd_smallest_norm_there"].values).any()
+    cut = predicted.numbers["sgd_smallest_norm_there"]
+    assert (cut.values >= full.numbers["sgd_smallest_norm_there"].values).all()
+    assert (cut.values > full.numbers["sgd_smallest_norm_there"].values).any()
     assert "20 configurations" in predicted.clauses[2].detail
 
 
@@ -110,13 +110,13 @@ def test_a_quick_profile_with_wide_widths_is_not_predicted():
     cut from the rest (sensitivity's reference has m = 500 and 1000 on the quick grid), one that
     runs some would need a cut per grid, which quick_prediction does not make."""
     assert pages.reference("sensitivity").P["wide_m_values"]
-    assert pages.is_sub_lattice("sensitivity")
+    assert quick.is_sub_lattice("sensitivity")
     spec = profiles.get_spec("sensitivity")
     old = spec.profiles["quick"]["wide_m_values"]
     try:
         spec.profiles["quick"]["wide_m_values"] = [500]
-        assert not pages.is_sub_lattice("sensitivity")
-        assert pages.quick_prediction("sensitivity") is None
+        assert not quick.is_sub_lattice("sensitivity")
+        assert quick.quick_prediction("sensitivity") is None
     finally:
         spec.profiles["quick"]["wide_m_values"] = old
 
