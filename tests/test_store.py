@@ -71,7 +71,7 @@ def test_the_key_names_the_module_and_the_device():
 COMPUTE = ("targets", "learners", "train", "fused", "kernels", "sweep", "gap", "hierarchy",
            "frobenius", "protocol", "executors", "store", "names", "validation", "featuremaps")
 PRESENTATION = {"hlcore.plots", "hlcore.report", "hlcore.pipeline", "hlcore.cli",
-                "hlcore.pages", "hlcore.profiles"}
+                "hlcore.pages", "hlcore.profiles", "hlcore.quick"}
 
 
 @pytest.mark.parametrize("module", COMPUTE + ("claims",))
