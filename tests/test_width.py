@@ -73,7 +73,7 @@ def test_range_cost_covers_the_papers_widths_measured_where_run_planned_elsewher
     from hlcore.plan import _human
     assert table[table["m"] == ran[-1]].iloc[0]["3layer"] == f"ran: {_human(core)}"
     # beyond the run: planned, and beyond the paper's 3layer range (m = 5000): none
-    assert table[table["m"] == 10000].iloc[0]["3layer"] == "beyond the paper"
+    assert table[table["m"] == 10000].iloc[0]["3layer"] == "not in the paper's figure"
     row = table[table["m"] == 100000].iloc[0]
     assert row["3resnet"].startswith("≈") and "GPU" in row["3resnet"]
     nxt = min(m for m in table["m"] if m > ran[-1])
