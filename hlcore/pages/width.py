@@ -280,7 +280,8 @@ def range_cost(calibration: dict | None = None) -> pd.DataFrame:
             cells[(m, learner)] = (f"≈{_human(here)} (GPU ≈{_human(gpu)})"
                                    + (f", {need / 2**30:.0f} GiB: more than this machine has"
                                       if need > memory else ""))
-    table = pd.Series(cells).unstack().reindex(columns=R["learners"]).fillna("not in the paper's figure")
+    table = (pd.Series(cells).unstack().reindex(columns=R["learners"])
+             .fillna("not in the paper's figure"))
     table = table.rename_axis("m").reset_index()
     plots.glue("width.range", _range_sentence(measured, planned, ratios, _human))
     return table
