@@ -91,3 +91,19 @@ def test_range_cost_covers_the_papers_widths_measured_where_run_planned_elsewher
         return sum(estimate_seconds(x, c) for x in tasks)
     assert 0.9 * 6.25 < cost("3layer", 5000) / cost("3layer", 2000) < 1.1 * 6.25
     assert 1.9 < cost("3resnet", 100000) / cost("3resnet", 50000) < 2.01
+
+
+def test_the_key_number_names_the_widths_its_verdict_covers():
+    """The scorecard's key number carries the verdict's scope: the widths run beside the
+    paper's figure's, read from the run's table (here a committed run, and a cut of it)."""
+    from hlcore import pages
+
+    assert (pages.width_range([100, 500, 200], [100, 100000])
+            == "m = 100-500 of the paper's 100-100,000")
+    assert pages.width_range([200], [100, 200]) == "m = 200 of the paper's 100-200"
+    for name in ("width", "sensitivity"):
+        ref = pages.reference(name)
+        key = pages.PAGES[name].key(ref.tables, ref.P)
+        ms = ref.tables[f"{name}_grid"]["m"]
+        assert key.endswith(f"m = {ms.min():,}-{ms.max():,} of the paper's 100-"
+                            f"{'100,000' if name == 'width' else '20,000'}"), key

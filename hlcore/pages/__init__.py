@@ -218,6 +218,15 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
+def width_range(ours, theirs) -> str:
+    """The widths a key number's run covers beside the paper's figure's, so that a verdict
+    reads with its scope ("m = 100-500 of the paper's 100-100,000")."""
+    def span(ms):
+        lo, hi = min(ms), max(ms)
+        return f"{int(lo):,}" if lo == hi else f"{int(lo):,}-{int(hi):,}"
+    return f"m = {span(ours)} of the paper's {span(theirs)}"
+
+
 @dataclass
 class ReferenceRun:
     """A committed run of a page at the paper's budget."""

@@ -16,7 +16,7 @@ from ..profiles import (NotebookSpec, Param, QUICK_LRS, QUICK_N1000_LRS, QUICK_N
                         QUICK_WDS, REF_LRS, REF_WDS, _PROTOCOL, _SHAPE, _TRAIN, _WIDE)
 from ..train import paper_grid
 from ..targets import make_target
-from . import Page, _chosen, register, width_grids
+from . import Page, _chosen, register, width_grids, width_range
 
 # the reference grid reaches lr 0.005 and weight decay 50 (see its profile)
 _REF_LRS = [0.005] + REF_LRS
@@ -302,7 +302,7 @@ def sensitivity_key(T: dict, P: dict, beta: float = 0.5, m: int = 200) -> str:
     ref = paper[(paper["beta"] == beta) & (paper["m"] == m)]["test_error"]
     theirs = f"{ref.iloc[0]:.3f}" if len(ref) else "not published"
     return (f"3resnet at beta = {beta:g}, m = {m}: {g[g['m'] == m]['test_error'].mean():.3f} "
-            f"(paper {theirs})")
+            f"(paper {theirs}); {width_range(chosen['m'].unique(), paper['m'].unique())}")
 
 
 def alpha_exponent(grid: pd.DataFrame, beta: float = 1.0) -> dict:

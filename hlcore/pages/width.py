@@ -14,7 +14,7 @@ from ..claims import (Budget, Clause, Verdict, _fmt, _is_kernel, _need, _paper_r
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, QUICK_N1000_LRS, QUICK_N1000_WDS, REF_LRS, REF_WDS, _ALPHA, _BETA, _KERNELS, _LEARNERS, _PAIR_TARGET, _PROTOCOL, _RIDGES, _SHAPE, _TRAIN, _WIDE)
 from ..train import paper_grid
-from . import Page, _chosen, register, width_grids
+from . import Page, _chosen, register, width_grids, width_range
 
 _NINE = ["3resnet(last)", "3layer(last)", "2layer(last)", "3resnet(NTK)", "3layer(NTK)",
          "2layer(NTK)"]
@@ -169,7 +169,8 @@ def width_key(T: dict, P: dict, m: int = 200) -> str:
     ref = paper[(paper["learner"] == "3resnet") & (paper["m"] == m)]["test_error"]
     ours = res[res["m"] == m]["test_error"].mean()
     theirs = f"{ref.iloc[0]:.3f}" if len(ref) else "not published"
-    return f"3resnet at m = {m}: {ours:.3f} (paper {theirs})"
+    return (f"3resnet at m = {m}: {ours:.3f} (paper {theirs}); "
+            f"{width_range(chosen['m'].unique(), paper['m'].unique())}")
 
 
 def run(P: dict, out_dir) -> dict:
