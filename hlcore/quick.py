@@ -88,6 +88,10 @@ def is_sub_lattice(name: str, profile: str = "quick") -> bool:
             continue
         if key in ("wide_lrs", "wide_weight_decays"):
             continue  # the grid of wide widths this profile does not run
+        if key in ("capped_learners", "capped_max_m"):  # width: a cap above the profile's widths
+            if max(Q["m_values"]) > R.get("capped_max_m", max(Q["m_values"])):
+                return False
+            continue
         if key in LATTICE:
             if not set(value) <= set(R[key]):
                 return False

@@ -99,3 +99,58 @@ def test_a_refused_table_leaves_nothing_written(runs):
         publish.extend("sensitivity", pass_dir, ["sensitivity_grid", "sensitivity_beta"], run,
                        dst)
     assert not list(dst.glob("*.extended"))
+
+
+def _width_folder(path: Path, P: dict, widths, learners, published=True) -> Path:
+    path.mkdir(parents=True)
+    rows = [{"learner": n, "m": m, "seed": s, "lr": 0.1, "test_error": 0.5}
+            for n in learners for m in widths for s in range(P["seeds"])]
+    pd.DataFrame(rows).to_csv(path / "width_grid.csv", index=False)
+    run = {"notebook": "width", "profile": "reference", "parameters": P, "compute_hash": "h",
+           "commit": "c" * 40, "start": "2026-12-07T07:00:00", "duration_seconds": 60.0,
+           "overrides": {}}
+    if published:
+        run["published"] = ["width_grid.csv", "run.json"]
+    (path / "run.json").write_text(json.dumps(run))
+    return path
+
+
+def test_wide_widths_land_in_passes_and_a_capped_network_stays_below_its_cap(tmp_path):
+    """The width page's wide widths arrive in two passes (m = 1000, 2000 with every network,
+    then 5000, 10000 without the capped 3-layer network); each pass appends its widths, and the
+    run's wide_m_values says which the tables hold. A capped network above its cap, or a width
+    the profile does not add, is refused. The first committed run predates the caps."""
+    P = profiles.resolve("width", "reference")
+    assert P["capped_learners"] == ["3layer"] and P["wide_m_values"][:2] == [1000, 2000]
+    old = {k: v for k, v in P.items() if not k.startswith(("wide_", "capped_"))}
+    dst = _width_folder(tmp_path / "committed", old, P["m_values"], P["learners"])
+    wide = {**P, "lrs": P["wide_lrs"], "weight_decays": P["wide_weight_decays"],
+            "wide_m_values": []}
+    first = {**wide, "m_values": [1000, 2000]}
+    first.pop("capped_learners"), first.pop("capped_max_m")  # run by code before the caps
+    one = _width_folder(tmp_path / "one", first, [1000, 2000], P["learners"], published=False)
+    run = json.loads((one / "run.json").read_text())
+    merged = publish.extend("width", one, ["width_grid"], run, dst)
+    assert merged["parameters"]["wide_m_values"] == [1000, 2000]
+    assert merged["extended"][0]["widths"] == [1000, 2000]
+    # commit the first pass (what main() does), then the wider one
+    (dst / "width_grid.csv.extended").replace(dst / "width_grid.csv")
+    (dst / "run.json").write_text(json.dumps(merged))
+    second = {**wide, "m_values": [5000, 10000]}
+    nets = [n for n in P["learners"] if n != "3layer"]
+    two = _width_folder(tmp_path / "two", second, [5000, 10000], nets, published=False)
+    merged = publish.extend("width", two, ["width_grid"],
+                            json.loads((two / "run.json").read_text()), dst)
+    assert merged["parameters"]["wide_m_values"] == [1000, 2000, 5000, 10000]
+    assert [e["widths"] for e in merged["extended"]] == [[1000, 2000], [5000, 10000]]
+    grid = pd.read_csv(dst / "width_grid.csv.extended")
+    assert sorted(grid[grid["learner"] == "3layer"]["m"].unique()) == [100, 200, 500, 1000, 2000]
+
+    capped = _width_folder(tmp_path / "capped", second, [5000], P["learners"], published=False)
+    with pytest.raises(ValueError, match="above the profile's cap m = 2000"):
+        publish.extend("width", capped, ["width_grid"],
+                       json.loads((capped / "run.json").read_text()), dst)
+    with pytest.raises(ValueError, match="not some of the profile's wide_m_values"):
+        publish.extend("width", two, ["width_grid"],
+                       {**json.loads((two / "run.json").read_text()),
+                        "parameters": {**second, "m_values": [3000]}}, dst)

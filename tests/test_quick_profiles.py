@@ -137,3 +137,15 @@ def test_theorem4s_quick_run_settles_the_time_clause_the_reference_run_fails():
     least = {k: Task("train", "3resnet", Q["N0"], Q["m"], d, k, configs=1,
                      epochs=claims.PAPER_EPOCHS, n_eval=0).flops() for k in Q["k_values"]}
     assert any(float(f[f["k"] == k]["d_star"].min()) ** 3 < least[k] for k in Q["k_values"])
+
+
+def test_a_cap_above_the_quick_widths_keeps_the_quick_profile_a_sub_lattice(monkeypatch):
+    """The width run caps the 3-layer network at m = 2000; the quick profile (m = 100) runs
+    nothing the cap removes, so it stays predicted, and would not if it ran above the cap."""
+    ref = pages.reference("width")
+    capped = pages.ReferenceRun("width", ref.folder, {
+        **ref.run, "parameters": {**ref.P, "capped_learners": ["3layer"], "capped_max_m": 50}})
+    monkeypatch.setattr(pages, "reference", lambda name, root=None: capped)
+    assert not quick.is_sub_lattice("width")  # quick's m = 100 is above a cap of 50
+    capped.run["parameters"]["capped_max_m"] = 2000
+    assert quick.is_sub_lattice("width")

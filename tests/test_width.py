@@ -77,8 +77,8 @@ def test_range_cost_covers_the_papers_widths_measured_where_run_planned_elsewher
     row = table[table["m"] == 100000].iloc[0]
     assert row["3resnet"].startswith("≈") and "GPU" in row["3resnet"]
     nxt = min(m for m in table["m"] if m > ran[-1])
-    assert f"stops at m = {ran[-1]:,}" in glued["width.range"]
-    assert f"m = {nxt:,}" in glued["width.range"]
+    assert (f"3layer to m = {ran[-1]:,} (the paper's next, m = {nxt:,}: "
+            in glued["width.range"]), glued["width.range"]
 
     # the planned core time scales with the layers' widths: m^2 for 3layer, m for the ResNet
     from hlcore.plan import estimate_seconds
@@ -107,3 +107,26 @@ def test_the_key_number_names_the_widths_its_verdict_covers():
         ms = ref.tables[f"{name}_grid"]["m"]
         assert key.endswith(f"m = {ms.min():,}-{ms.max():,} of the paper's 100-"
                             f"{'100,000' if name == 'width' else '20,000'}"), key
+
+
+def test_a_capped_network_is_trained_only_up_to_its_cap():
+    """capped_learners stop at capped_max_m: the widths above it form a sweep of their own
+    without them (kernels included), on the same grid; hl plan counts the same trainings."""
+    import pytest
+
+    P = profiles.resolve("width", "smoke", m_values=[16], wide_m_values=[24, 48],
+                         wide_lrs=[0.05, 0.2], capped_learners=["3resnet"], capped_max_m=24,
+                         kernels=["2layer(NTK)", "2layer(NTK-inf)"])
+    parts = W._parts(P)
+    assert [(p["m"], p["learners"]) for p in parts] == [
+        ([16], ["3resnet", "2layer"]), ([24], ["3resnet", "2layer"]), ([48], ["2layer"])]
+    assert parts[2]["kernels"] == ["2layer(NTK)"] and parts[2]["lrs"] == [0.05, 0.2]
+    trained = {(t.learner, t.m) for t in W.tasks(P) if t.kind == "train"}
+    assert ("3resnet", 48) not in trained and ("2layer", 48) in trained
+    assert ("2layer(NTK)", 48) in {(t.learner, t.m) for t in W.tasks(P)}
+    with pytest.raises(profiles.ParameterError, match="not among the learners"):
+        W._parts({**P, "capped_learners": ["3layer"]})
+    # the reference profile: 3layer to m = 2000, the others and the kernels to 10000
+    R = profiles.resolve("width", "reference")
+    top = {n: max(t.m for t in W.tasks(R) if t.learner == n) for n in R["learners"] + R["kernels"]}
+    assert top.pop("3layer") == 2000 and set(top.values()) == {10000}

@@ -10,11 +10,13 @@ them from the tables at build time. Only files this tool wrote before are replac
 
     python tools/publish_reference.py NAME PASS_DIR --extend TABLE [TABLE ...] [--repo CHECKOUT]
 
-adds the wide widths of a page with `wide_m_values` (width, sensitivity) to its committed run:
-PASS_DIR is a reference run whose `m_values` are the profile's `wide_m_values` on their own grid
-(everything else the committed run's, but parameters of panels the page does not judge, which
-may be cut to nothing). Its rows of the named tables are appended to the committed ones, the
-committed run's other tables are kept, and run.json takes the profile's parameters and records
+adds wide widths of a page with `wide_m_values` (width, sensitivity) to its committed run:
+PASS_DIR is a reference run whose `m_values` are some of the profile's `wide_m_values` that the
+committed run lacks, on their own grid (everything else the committed run's, but parameters of
+panels the page does not judge, which may be cut to nothing; a learner the profile caps below a
+width, `capped_learners`, must have no row above it). Its rows of the named tables are appended
+to the committed ones, the committed run's other tables are kept, and run.json takes the
+profile's parameters, with `wide_m_values` the wide widths the tables now hold, and records
 the pass. Refused unless the committed run and the pass have the same compute-code hash: then
 the pass computes the added widths' configurations as one run of the whole profile would,
 through the same per-configuration result cache, so the tables are that run's, without
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -55,8 +58,10 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {platform.system()}"
 
 
-#: the parameters that place a pass over added widths in the profile (extend_parameters)
-_WIDTHS = ("m_values", "lrs", "weight_decays", "wide_m_values", "wide_lrs", "wide_weight_decays")
+#: the parameters that place a pass over added widths in the profile (extend_parameters);
+#: the caps are checked on the tables' rows instead (a run before them had none)
+_WIDTHS = ("m_values", "lrs", "weight_decays", "wide_m_values", "wide_lrs", "wide_weight_decays",
+           "capped_learners", "capped_max_m")
 
 
 def extend_parameters(name: str, committed: dict, added: dict) -> dict:
@@ -68,10 +73,13 @@ def extend_parameters(name: str, committed: dict, added: dict) -> dict:
     P, skip = profiles.resolve(name, "reference"), set(PAGES[name].not_judged) | {"profile"}
     if not P.get("wide_m_values"):
         raise ValueError(f"{name}'s reference profile has no wide_m_values to add")
+    widths = added.get("m_values") or []
+    if not widths or not set(widths) <= set(P["wide_m_values"]):
+        raise ValueError(f"the pass run's m_values is {widths}, not some of the profile's "
+                         f"wide_m_values {P['wide_m_values']}")
     want = {"committed": (committed, {"m_values": P["m_values"], "lrs": P["lrs"],
                                       "weight_decays": P["weight_decays"]}),
-            "pass": (added, {"m_values": P["wide_m_values"], "lrs": P["wide_lrs"],
-                             "weight_decays": P["wide_weight_decays"]})}
+            "pass": (added, {"lrs": P["wide_lrs"], "weight_decays": P["wide_weight_decays"]})}
     for part, (run, grid) in want.items():
         for key, value in grid.items():
             if run.get(key) != value:
@@ -105,14 +113,22 @@ def extend(name: str, pass_dir: Path, tables: list[str], run: dict, dst: Path) -
         if not widths <= set(P["wide_m_values"]) or widths & set(old["m"].unique()):
             raise ValueError(f"{table}: the pass has widths {sorted(widths)}, the profile "
                              f"adds {P['wide_m_values']} to {sorted(old['m'].unique())}")
+        capped = P.get("capped_learners") or []
+        over = new[new["learner"].isin(capped) & (new["m"] > P.get("capped_max_m", math.inf))] \
+            if capped and "learner" in new else new.iloc[:0]
+        if len(over):
+            raise ValueError(f"{table}: the pass has {sorted(over['learner'].unique())} above "
+                             f"the profile's cap m = {P['capped_max_m']}")
         merged_tables[table] = pd.concat([old, new], ignore_index=True)
+    added = sorted({int(m) for frame in merged_tables.values() for m in frame["m"].unique()
+                    if math.isfinite(m)} - set(P["m_values"]))  # an infinite kernel: m = inf
     for table, frame in merged_tables.items():
         frame.to_csv(dst / f"{table}.csv.extended", index=False)
-    merged = {**committed, "parameters": P,
+    merged = {**committed, "parameters": {**P, "wide_m_values": added},
               "extended": committed.get("extended", []) + [{
                   key: run.get(key) for key in ("start", "end", "duration_seconds", "commit",
                                                 "compute_hash", "overrides", "machine")}
-                  | {"tables": tables, "widths": P["wide_m_values"]}]}
+                  | {"tables": tables, "widths": sorted(run["parameters"]["m_values"])}]}
     return merged
 
 

@@ -323,6 +323,9 @@ def budget_text(P: dict) -> str:
     if grid and P.get("wide_m_values"):  # width, sensitivity: wide widths on a grid of their own
         grid += (f" (m = {', '.join(str(m) for m in P['wide_m_values'])}: "
                  f"{len(P['wide_lrs'])} x {len(P['wide_weight_decays'])})")
+    capped, cap = P.get("capped_learners") or [], P.get("capped_max_m")
+    if grid and capped and max(P["m_values"] + (P.get("wide_m_values") or [])) > cap:
+        grid += f", {', '.join(capped)} to m = {cap}"  # width: the 3-layer network stops there
     parts = [f"{P['epochs']} epochs" if "epochs" in P else None,
              count(P["seeds"], "seed") if "seeds" in P else None, grid]
     return ", ".join(p for p in parts if p)

@@ -29,13 +29,16 @@ WIDTH = NotebookSpec(
         Param("m_values", "list[int]", "network widths", min=1),
         *_WIDE,
         _LEARNERS, _KERNELS,
+        Param("capped_learners", "list[str]", "networks trained only up to capped_max_m (the "
+              "others and the kernels at every width; none: [])", empty=True),
+        Param("capped_max_m", "int", "the largest width of capped_learners", min=1),
         *_TRAIN, *_PROTOCOL, _RIDGES,
     ),
     profiles={
         "smoke": dict(N=100, m_values=[16, 32], learners=["3resnet", "2layer"],
                       kernels=["2layer(NTK)", "3resnet(last)"], epochs=2, lrs=[0.1],
                       weight_decays=[1e-4], seeds=1, n_val=100, n_test=200, ridges=[1e-3, 1e-1],
-                      device="cpu"),
+                      capped_learners=[], capped_max_m=2000, device="cpu"),
         # designed from the reference run: the paper's 800 epochs at its smallest width,
         # m = 100, where the ResNet's margin is smallest (m = 200 costs 3.5 times as much: the
         # m x m layers), on a grid that holds every value the networks chose there with a
@@ -45,16 +48,21 @@ WIDTH = NotebookSpec(
                       lrs=QUICK_N1000_LRS, weight_decays=QUICK_N1000_WDS, seeds=3, n_val=1000,
                       n_test=2000, ridges=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
                       wide_m_values=[], wide_lrs=QUICK_N1000_LRS,
-                      wide_weight_decays=QUICK_N1000_WDS, device="auto"),
+                      wide_weight_decays=QUICK_N1000_WDS, capped_learners=[], capped_max_m=2000,
+                      device="auto"),
         # the paper's N, epochs and its three smallest widths, 3 seeds, on the whole grid; then
         # m = 1000 and 2000 on a grid around what m = 500 chose (lr 0.5-1, decay 1e-3-2e-2),
         # with a neighbour on each side and one more step of lr up (the ResNet's chosen lr grew
-        # with m: 0.1-0.5, 0.5-1, 1): about 45 % of the whole grid's cost (hl plan)
+        # with m: 0.1-0.5, 0.5-1, 1): about 45 % of the whole grid's cost (hl plan); and
+        # m = 5000 and 10000 for all but the 3-layer network, whose m x m layer would cost
+        # days here (the page's cost table)
         "reference": dict(m_values=[100, 200, 500], lrs=REF_LRS, weight_decays=REF_WDS,
-                          wide_m_values=[1000, 2000], wide_lrs=[0.1, 0.2, 0.5, 1.0, 2.0],
-                          wide_weight_decays=[1e-4, 1e-3, 5e-3, 2e-2, 5e-2]),
+                          wide_m_values=[1000, 2000, 5000, 10000],
+                          wide_lrs=[0.1, 0.2, 0.5, 1.0, 2.0],
+                          wide_weight_decays=[1e-4, 1e-3, 5e-3, 2e-2, 5e-2],
+                          capped_learners=["3layer"], capped_max_m=2000),
         "paper": dict(m_values=[100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
-                      wide_m_values=[],
+                      wide_m_values=[], capped_learners=["3layer"], capped_max_m=5000,
                       lrs=paper_grid(0, 4), weight_decays=paper_grid(2, 6) + [0.0], seeds=5,
                       n_val=5000, n_test=10000),
     },
@@ -220,12 +228,25 @@ def beside_paper(T: dict, P: dict) -> pd.DataFrame:
 
 
 def _parts(P: dict) -> list[dict]:
-    """The sweeps of a run (pages.width_grids), every learner in each; the wide widths with
-    the finite-width kernels only (an infinite-width kernel has no width: the first sweep
-    fits it)."""
-    return [dict(grid, learners=P["learners"],
-                 kernels=[k for k in P["kernels"] if i == 0 or not k.endswith("-inf)")])
-            for i, grid in enumerate(width_grids(P))]
+    """The sweeps of a run (pages.width_grids), every learner in each but capped_learners
+    above capped_max_m (a sweep split there); the wide widths with the finite-width kernels
+    only (an infinite-width kernel has no width: the first sweep fits it)."""
+    capped = set(P.get("capped_learners") or [])
+    unknown = capped - set(P["learners"])
+    if unknown:
+        raise profiles.ParameterError(f"capped_learners {sorted(unknown)} are not among the "
+                                      f"learners {P['learners']}")
+    out = []
+    for i, grid in enumerate(width_grids(P)):
+        kernels = [k for k in P["kernels"] if i == 0 or not k.endswith("-inf)")]
+        low = [m for m in grid["m"] if not capped or m <= P["capped_max_m"]]
+        high = [m for m in grid["m"] if m not in low]
+        if low:
+            out.append(dict(grid, m=low, learners=P["learners"], kernels=kernels))
+        if high:  # the same grid, without the capped networks
+            out.append(dict(grid, m=high, learners=[n for n in P["learners"] if n not in capped],
+                            kernels=[k for k in kernels if not k.endswith("-inf)") or not low]))
+    return out
 
 
 def tasks(P: dict) -> list[Task]:
@@ -284,23 +305,26 @@ def range_cost(calibration: dict | None = None) -> pd.DataFrame:
     table = (pd.Series(cells).unstack().reindex(columns=R["learners"])
              .fillna("not in the paper's figure"))
     table = table.rename_axis("m").reset_index()
-    plots.glue("width.range", _range_sentence(measured, planned, ratios, _human))
+    plots.glue("width.range", _range_sentence(R["learners"], measured, planned, ratios, _human))
     return table
 
 
-def _range_sentence(measured: pd.Series, planned: dict, ratios: list, human) -> str:
+def _range_sentence(learners, measured: pd.Series, planned: dict, ratios: list,
+                    human) -> str:
+    """Per network: the widest width the run has and what the paper's next one would cost."""
     if measured.empty:
         return "The paper-budget run is not committed yet; the table gives hl plan's estimates."
-    top = int(measured.index.get_level_values("m").max())
-    nxt = sorted({m for _, m in planned if m > top})
-    if not nxt:
-        return f"The paper-budget run covers every width of the paper's figure (to m = {top:,})."
-    m = nxt[0]
-    costs = "; ".join(f"{learner} {human(here)} (one GPU ≈{human(gpu)})"
-                      for (learner, w), (here, gpu) in planned.items() if w == m)
+    parts = []
+    for learner in learners:
+        if learner not in measured.index.get_level_values("learner"):
+            continue
+        top = int(measured[learner].index.max())
+        nxt = sorted(m for n, m in planned if n == learner and m > top)
+        cost = (f" (the paper's next, m = {nxt[0]:,}: ≈{human(planned[(learner, nxt[0])][0])} "
+                f"of one core, ≈{human(planned[(learner, nxt[0])][1])} on one GPU)"
+                if nxt else " (the paper's widest)")
+        parts.append(f"{learner} to m = {top:,}{cost}")
     spread = (f" At the widths it ran, the measured time was {min(ratios):.1f} to "
               f"{max(ratios):.1f} times hl plan's estimate for the machine that built this "
-              f"page."
-              if ratios else "")
-    return (f"The paper-budget run stops at m = {top:,}. At the paper's next width, "
-            f"m = {m:,}, the same protocol would cost an estimated {costs} of one core's time.{spread}")
+              f"page." if ratios else "")
+    return f"The paper-budget run trains {'; '.join(parts)}.{spread}"
