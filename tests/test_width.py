@@ -124,8 +124,9 @@ def test_a_capped_network_is_trained_only_up_to_its_cap():
     trained = {(t.learner, t.m) for t in W.tasks(P) if t.kind == "train"}
     assert ("3resnet", 48) not in trained and ("2layer", 48) in trained
     assert ("2layer(NTK)", 48) in {(t.learner, t.m) for t in W.tasks(P)}
-    with pytest.raises(profiles.ParameterError, match="not among the learners"):
-        W._parts({**P, "capped_learners": ["3layer"]})
+    with pytest.raises(profiles.ParameterError, match="are not learners"):
+        W._parts({**P, "capped_learners": ["3layr"]})
+    assert W._parts({**P, "capped_learners": ["3layer"]})[-1]["m"] == [24, 48]  # not in this run
     # the reference profile: 3layer to m = 2000, the others and the kernels to 10000
     R = profiles.resolve("width", "reference")
     top = {n: max(t.m for t in W.tasks(R) if t.learner == n) for n in R["learners"] + R["kernels"]}

@@ -231,11 +231,13 @@ def _parts(P: dict) -> list[dict]:
     """The sweeps of a run (pages.width_grids), every learner in each but capped_learners
     above capped_max_m (a sweep split there); the wide widths with the finite-width kernels
     only (an infinite-width kernel has no width: the first sweep fits it)."""
+    from ..learners import LEARNERS
+
     capped = set(P.get("capped_learners") or [])
-    unknown = capped - set(P["learners"])
-    if unknown:
-        raise profiles.ParameterError(f"capped_learners {sorted(unknown)} are not among the "
-                                      f"learners {P['learners']}")
+    unknown = capped - set(LEARNERS)
+    if unknown:  # a learner this run leaves out may stay capped; a misspelt one may not
+        raise profiles.ParameterError(f"capped_learners {sorted(unknown)} are not learners "
+                                      f"({', '.join(LEARNERS)})")
     out = []
     for i, grid in enumerate(width_grids(P)):
         kernels = [k for k in P["kernels"] if i == 0 or not k.endswith("-inf)")]
