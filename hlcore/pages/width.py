@@ -238,6 +238,7 @@ def _parts(P: dict) -> list[dict]:
     if unknown:  # a learner this run leaves out may stay capped; a misspelt one may not
         raise profiles.ParameterError(f"capped_learners {sorted(unknown)} are not learners "
                                       f"({', '.join(LEARNERS)})")
+    capped &= set(P["learners"])
     out = []
     for i, grid in enumerate(width_grids(P)):
         kernels = [k for k in P["kernels"] if i == 0 or not k.endswith("-inf)")]
