@@ -103,6 +103,13 @@ def test_fidelity_stars_a_ratio_beyond_the_papers_scatter_and_says_where():
     assert wide.loc[wide["learner"] == "3layer", "m = 500"].item().endswith("(1.72x) *")
     close = chosen.assign(test_error=[0.8, 0.8, 0.58, 0.58, 1.0, 1.0, 1.0, 1.0])
     assert "within the paper's own scatter" in PROT.fidelity_sentence(PROT.fidelity(close, paper))
+    # a flat paper curve has no scatter, but its points were read off a figure to about 2 %:
+    # 1.5 % is no difference, 3 % is
+    flat = chosen.assign(test_error=[0.8, 0.8, 0.58, 0.58, 1.0, 1.0, 1.015, 1.015])
+    assert not PROT.fidelity(flat, paper).set_index(["learner", "m"]).loc[("2layer", 500),
+                                                                         "outside"]
+    off = flat.assign(test_error=[0.8, 0.8, 0.58, 0.58, 1.0, 1.0, 1.03, 1.03])
+    assert PROT.fidelity(off, paper).set_index(["learner", "m"]).loc[("2layer", 500), "outside"]
 
 
 def test_the_protocol_page_shows_the_width_runs_fidelity_and_its_key_follows_that_run(
