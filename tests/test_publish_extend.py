@@ -115,13 +115,17 @@ def _width_folder(path: Path, P: dict, widths, learners, published=True) -> Path
     return path
 
 
-def test_wide_widths_land_in_passes_and_a_capped_network_stays_below_its_cap(tmp_path):
+def test_wide_widths_land_in_passes_and_a_capped_network_stays_below_its_cap(tmp_path,
+                                                                              monkeypatch):
     """The width page's wide widths arrive in two passes (m = 1000, 2000 with every network,
     then 5000, 10000 without the capped 3-layer network); each pass appends its widths, and the
     run's wide_m_values says which the tables hold. A capped network above its cap, or a width
     the profile does not add, is refused. The first committed run predates the caps."""
+    spec = profiles.get_spec("width")  # a reference profile that goes on past the cap
+    monkeypatch.setitem(spec.profiles, "reference", {**spec.profiles["reference"],
+                                                     "wide_m_values": [1000, 2000, 5000, 10000]})
     P = profiles.resolve("width", "reference")
-    assert P["capped_learners"] == ["3layer"] and P["wide_m_values"][:2] == [1000, 2000]
+    assert P["capped_learners"] == ["3layer"] and P["capped_max_m"] == 2000
     old = {k: v for k, v in P.items() if not k.startswith(("wide_", "capped_"))}
     dst = _width_folder(tmp_path / "committed", old, P["m_values"], P["learners"])
     wide = {**P, "lrs": P["wide_lrs"], "weight_decays": P["wide_weight_decays"],
