@@ -32,6 +32,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_early_stopping.py
 	$(BIN)/python benchmarks/bench_executors.py
 	$(BIN)/python benchmarks/bench_book.py --profile quick
+	$(BIN)/python benchmarks/bench_plan.py
 
 bench-smoke: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_batched_grid.py --smoke
@@ -41,6 +42,7 @@ bench-smoke: $(VENV)/.installed
 	$(BIN)/python benchmarks/roofline.py --smoke
 	$(BIN)/python benchmarks/bench_early_stopping.py --smoke
 	$(BIN)/python benchmarks/bench_executors.py --smoke
+	$(BIN)/python benchmarks/bench_plan.py --smoke
 
 clean:
 	rm -rf _build .hlcache runs

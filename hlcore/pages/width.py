@@ -53,12 +53,12 @@ WIDTH = NotebookSpec(
         # the paper's N, epochs and its three smallest widths, 3 seeds, on the whole grid; then
         # m = 1000 and 2000 on a grid around what m = 500 chose (lr 0.5-1, decay 1e-3-2e-2),
         # with a neighbour on each side and one more step of lr up (the ResNet's chosen lr grew
-        # with m: 0.1-0.5, 0.5-1, 1): about 45 % of the whole grid's cost (hl plan). Wider
-        # widths wait for a GPU: the 3-layer network's m x m layer would cost days here (the
-        # page's cost table; capped at 2000 for a run that adds wider ones), and a group of the
-        # ResNet at m = 5000 ran about 40 minutes for 5 configurations, far above its plan
+        # with m: 0.1-0.5, 0.5-1, 1): about 45 % of the whole grid's cost (hl plan); and
+        # m = 5000 and 10000 for all but the 3-layer network, whose m x m layer would cost
+        # days here (the page's cost table; benchmarks/bench_plan.py measures the others at
+        # 1-1.5 times their plan on a quiet core)
         "reference": dict(m_values=[100, 200, 500], lrs=REF_LRS, weight_decays=REF_WDS,
-                          wide_m_values=[1000, 2000],
+                          wide_m_values=[1000, 2000, 5000, 10000],
                           wide_lrs=[0.1, 0.2, 0.5, 1.0, 2.0],
                           wide_weight_decays=[1e-4, 1e-3, 5e-3, 2e-2, 5e-2],
                           capped_learners=["3layer"], capped_max_m=2000),
@@ -330,5 +330,5 @@ def _range_sentence(learners, measured: pd.Series, planned: dict, ratios: list,
         parts.append(f"{learner} to m = {top:,}{cost}")
     spread = (f" At the widths it ran, the measured time was {min(ratios):.1f} to "
               f"{max(ratios):.1f} times hl plan's estimate for the machine that built this "
-              f"page." if ratios else "")
+              f"page, its groups running niced beside other work." if ratios else "")
     return f"The paper-budget run trains {'; '.join(parts)}.{spread}"
