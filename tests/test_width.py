@@ -109,6 +109,20 @@ def test_the_key_number_names_the_widths_its_verdict_covers():
                             f"{'100,000' if name == 'width' else '20,000'}"), key
 
 
+def test_the_figure_has_a_tick_at_every_width_of_either_curve():
+    """The paper's curve runs past ours (to m = 100000): its widths are labelled too, the
+    widest as thousands."""
+    import matplotlib.pyplot as plt
+
+    from hlcore import pages
+
+    ref = pages.reference("width")
+    fig = W.width_figure(ref.tables, ref.P)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    plt.close(fig)
+    assert labels[0] == "100" and "5000" in labels and labels[-1] == "100k", labels
+
+
 def test_a_capped_network_is_trained_only_up_to_its_cap():
     """capped_learners stop at capped_max_m: the widths above it form a sweep of their own
     without them (kernels included), on the same grid; hl plan counts the same trainings."""
