@@ -244,6 +244,14 @@ def error_curves(data, x: str, threshold: float | None = None, ax=None, *, y: st
     return ax
 
 
+def width_ticks(ax, *widths) -> None:
+    """Ticks at every width of the given collections (ours and the paper's: its curves run on
+    past ours), 10000 and above as thousands ("20k") so that neighbours do not collide."""
+    ms = sorted({int(m) for w in widths for m in w})
+    ax.set_xticks(ms, [f"{m / 1000:g}k" if m >= 10000 else f"{m:g}" for m in ms])
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+
+
 def plain_log_ticks(axis) -> None:
     """Ticks of a log axis written plainly (0.2, not 2 x 10^-1), no labelled minor ticks, and
     as many at 1, 1.5, 2, 3, 5, 7 times powers of ten as the axis's length holds (about two

@@ -110,17 +110,18 @@ def test_the_key_number_names_the_widths_its_verdict_covers():
 
 
 def test_the_figure_has_a_tick_at_every_width_of_either_curve():
-    """The paper's curve runs past ours (to m = 100000): its widths are labelled too, the
-    widest as thousands."""
+    """The paper's curves run past ours (to m = 100000 and 20000): their widths are labelled
+    too, the widest as thousands."""
     import matplotlib.pyplot as plt
 
     from hlcore import pages
 
-    ref = pages.reference("width")
-    fig = W.width_figure(ref.tables, ref.P)
-    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    plt.close(fig)
-    assert labels[0] == "100" and "5000" in labels and labels[-1] == "100k", labels
+    for name, widest in (("width", "100k"), ("sensitivity", "20k")):
+        ref = pages.reference(name)
+        fig = pages.PAGES[name].figure(ref.tables, ref.P)
+        labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+        plt.close(fig)
+        assert labels[0] == "100" and "5000" in labels and labels[-1] == widest, labels
 
 
 def test_a_capped_network_is_trained_only_up_to_its_cap():

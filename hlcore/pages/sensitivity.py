@@ -285,6 +285,7 @@ def sensitivity_figure(T: dict, P: dict, title: str = ""):
         ax.plot(p["m"], p["test_error"], "o", markerfacecolor="none",
                 markeredgecolor=colours[f"beta={beta:g}"], markersize=7,
                 label=f"beta={beta:g} (paper v2)")
+    plots.width_ticks(ax, chosen["m"], paper["m"])
     ax.set_xlabel("network width m")
     ax.set_title(title or f"3resnet on beta F + alpha G(F), parity-v2, alpha={P['alpha']}, "
                           f"N={P['N']}")

@@ -161,9 +161,7 @@ def width_figure(T: dict, P: dict, title: str = ""):
     ax = plots.error_curves(chosen, "m", target.threshold)
     paper = plots.load_reference("v2_fig2a_width_sweep")
     plots.overlay_paper(ax, paper, x="m", keep=set(chosen["learner"]))
-    # ticks at every width either curve has: the paper's run on past ours
-    widths = sorted({int(m) for m in chosen["m"]} | {int(m) for m in paper["m"]})
-    ax.set_xticks(widths, [f"{m / 1000:g}k" if m >= 10000 else f"{m:g}" for m in widths])
+    plots.width_ticks(ax, chosen["m"], paper["m"])
     ax.set_xlabel("network width m")
     ax.set_title(title or f"{P['target']}: N={P['N']}, k={target.k}, alpha={target.alpha}")
     plots.legend_outside(ax)
