@@ -88,7 +88,7 @@ def test_the_provenance_line_names_the_added_widths_and_the_pass(runs):
     merged["extended"][-1]["note"] = "hl plan put this pass at 34 min."
     line = pages.ReferenceRun("sensitivity", dst, merged).provenance()
     widths = ", ".join(str(m) for m in P["wide_m_values"])
-    assert f"Widths {widths} were added on 2026-12-07" in line
+    assert f"Added on 2026-12-07 at commit `cccccccccc`: widths {widths}, by a pass" in line
     assert "(1 min)" in line and "hl plan put this pass at 34 min." in line
 
 
@@ -158,3 +158,61 @@ def test_wide_widths_land_in_passes_and_a_capped_network_stays_below_its_cap(tmp
         publish.extend("width", two, ["width_grid"],
                        {**json.loads((two / "run.json").read_text()),
                         "parameters": {**second, "m_values": [3000]}}, dst)
+
+
+def test_a_pass_may_add_one_network_at_a_width_the_others_already_have(tmp_path):
+    """m = 2000 first without the 3-layer network (its cap held at 1000 in the pass), then the
+    whole width again, the others' rows the same (read from one cache): only the 3-layer network
+    is added. The run's cap says what the tables hold after each, the provenance names the
+    network added, and a cell whose rows differ, a hole or a pass that adds nothing is refused."""
+    from hlcore import pages
+
+    P = profiles.resolve("width", "reference")
+    base = {k: v for k, v in P.items() if not k.startswith(("wide_", "capped_"))}
+    dst = _width_folder(tmp_path / "committed", base, P["m_values"], P["learners"])
+    wide = {**P, "lrs": P["wide_lrs"], "weight_decays": P["wide_weight_decays"],
+            "wide_m_values": []}
+    nets = P["learners"] + ["3resnet(NTK)", "2layer(last)"]
+
+    def extend(folder, widths, learners, seeds=P["seeds"], error=0.5):
+        d = _width_folder(tmp_path / folder, {**wide, "m_values": widths, "seeds": seeds},
+                          widths, learners, published=False)
+        if error != 0.5:
+            grid = pd.read_csv(d / "width_grid.csv").assign(test_error=error)
+            grid.to_csv(d / "width_grid.csv", index=False)
+        run = json.loads((d / "run.json").read_text())
+        return publish.extend("width", d, ["width_grid"],
+                              {**run, "parameters": {**run["parameters"], "seeds": P["seeds"]}},
+                              dst)
+
+    def commit(merged):
+        (dst / "width_grid.csv.extended").replace(dst / "width_grid.csv")
+        (dst / "run.json").write_text(json.dumps(merged))
+        return merged
+
+    merged = commit(extend("m1000", [1000], nets))
+    assert merged["parameters"]["capped_max_m"] == 1000
+    merged = commit(extend("m2000", [2000], [n for n in nets if n != "3layer"]))
+    assert merged["parameters"]["wide_m_values"] == [1000, 2000]
+    assert merged["parameters"]["capped_max_m"] == 1000  # 3layer not yet at m = 2000
+    assert "3layer to m = 1000" in pages.budget_text(merged["parameters"])
+
+    for folder, kw, match in (
+            ("again", dict(learners=nets[:1]), "adds nothing"),
+            ("other", dict(learners=nets, error=0.4), "already has 2layer at m = 2000, .*"
+                                                       "with other results"),
+            ("short", dict(learners=["3layer"], seeds=P["seeds"] - 1),
+             r"would lack 3layer at m = 2000 \(seeds \[2\]\)")):
+        with pytest.raises(ValueError, match=match):
+            extend(folder, [2000], **kw)
+    assert not list(dst.glob("*.extended"))
+
+    merged = commit(extend("all", [2000], nets))
+    assert merged["parameters"]["capped_max_m"] == 2000
+    grid = pd.read_csv(dst / "width_grid.csv")
+    assert len(grid[grid["m"] == 2000]) == len(nets) * P["seeds"]  # nothing twice
+    assert merged["extended"][-1]["learners"] == ["3layer"]
+    assert "learners" not in merged["extended"][0]
+    line = pages.ReferenceRun("width", dst, merged).provenance()
+    assert "Added on 2026-12-07 at commit `cccccccccc`: 3layer at m = 2000, by a pass" in line
+    assert ": widths 1000, by a pass" in line

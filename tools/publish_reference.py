@@ -11,16 +11,20 @@ them from the tables at build time. Only files this tool wrote before are replac
     python tools/publish_reference.py NAME PASS_DIR --extend TABLE [TABLE ...] [--repo CHECKOUT]
 
 adds wide widths of a page with `wide_m_values` (width, sensitivity) to its committed run:
-PASS_DIR is a reference run whose `m_values` are some of the profile's `wide_m_values` that the
-committed run lacks, on their own grid (everything else the committed run's, but parameters of
-panels the page does not judge, which may be cut to nothing; a learner the profile caps below a
-width, `capped_learners`, must have no row above it). Its rows of the named tables are appended
-to the committed ones, the committed run's other tables are kept, and run.json takes the
-profile's parameters, with `wide_m_values` the wide widths the tables now hold, and records
-the pass. Refused unless the committed run and the pass have the same compute-code hash: then
-the pass computes the added widths' configurations as one run of the whole profile would,
-through the same per-configuration result cache, so the tables are that run's, without
-retraining the committed widths.
+PASS_DIR is a reference run whose `m_values` are some of the profile's `wide_m_values`, on their
+own grid (everything else the committed run's, but parameters of panels the page does not
+judge, which may be cut to nothing, and its learners and kernels, which may be some of the
+profile's; a learner the profile caps below a width, `capped_learners`, must have no row above
+it). A pass adds (learner, width) cells the committed tables lack: a width, or a learner at a
+width the tables already hold (the 3-layer network at m = 2000 after the others), every seed.
+Its rows of the named tables are appended to the committed ones, the committed run's other
+tables are kept, and run.json takes the profile's parameters, with `wide_m_values` the wide
+widths the tables now hold and `capped_max_m` the largest width at which the capped learners
+have rows, and records the pass. Refused unless every learner the tables hold at one wide width
+is there at every wide width (a capped one up to its cap) with every seed, and unless the
+committed run and the pass have the same compute-code hash: then the pass computes the added
+cells' configurations as one run of the whole profile would, through the same
+per-configuration result cache, so the tables are that run's, without retraining the others.
 """
 from __future__ import annotations
 
@@ -33,6 +37,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,6 +68,8 @@ def machine() -> str:
 #: the caps are checked on the tables' rows instead (a run before them had none)
 _WIDTHS = ("m_values", "lrs", "weight_decays", "wide_m_values", "wide_lrs", "wide_weight_decays",
            "capped_learners", "capped_max_m")
+#: columns a cell's rows may differ in between two runs that read them from one cache
+_BOOKKEEPING = ("cached",)
 
 
 def extend_parameters(name: str, committed: dict, added: dict) -> dict:
@@ -93,16 +101,16 @@ def extend_parameters(name: str, committed: dict, added: dict) -> dict:
 
 
 def extend(name: str, pass_dir: Path, tables: list[str], run: dict, dst: Path) -> dict:
-    """Write the committed rows of `tables` in `dst` followed by the pass's (refusing a width
-    both have) as TABLE.csv.extended beside them, and return the merged run.json."""
-    import pandas as pd
-
+    """Write the committed rows of `tables` in `dst` followed by the pass's new (learner,
+    width) cells as TABLE.csv.extended beside them, and return the merged run.json. A cell both
+    have must hold the same rows in both (one cache computed them); a merge that leaves a hole
+    is refused."""
     committed = json.loads((dst / "run.json").read_text())
     if committed.get("compute_hash") != run["compute_hash"]:
         raise ValueError("the committed run and the pass were computed by different code "
                          "(compute hashes differ): re-run the whole profile instead")
     P = extend_parameters(name, committed["parameters"], run["parameters"])
-    merged_tables = {}
+    merged_tables, added_cells, pass_cells = {}, set(), set()
     for table in tables:  # every table checked before any is written
         if f"{table}.csv" not in committed.get("published", []):
             raise ValueError(f"{table}.csv is not a table this tool published")
@@ -110,9 +118,18 @@ def extend(name: str, pass_dir: Path, tables: list[str], run: dict, dst: Path) -
         if list(old.columns) != list(new.columns):
             raise ValueError(f"{table}: the pass's columns differ from the committed ones")
         widths = set(new["m"].unique())
-        if not widths <= set(P["wide_m_values"]) or widths & set(old["m"].unique()):
+        if not widths <= set(P["wide_m_values"]):
             raise ValueError(f"{table}: the pass has widths {sorted(widths)}, the profile "
                              f"adds {P['wide_m_values']} to {sorted(old['m'].unique())}")
+        pass_cells |= _cells(new)
+        both = _cells(old) & _cells(new)
+        differ = [cell for cell in sorted(both) if not _same(old, new, cell)]
+        if differ:
+            raise ValueError(f"{table}: the committed run already has "
+                             f"{', '.join(f'{n} at m = {m}' for n, m in differ)}, with other "
+                             f"results than the pass's")
+        new = new[~_in_cells(new, both)]  # the same rows: the pass adds only the others
+        added_cells |= _cells(new)
         capped = P.get("capped_learners") or []
         over = new[new["learner"].isin(capped) & (new["m"] > P.get("capped_max_m", math.inf))] \
             if capped and "learner" in new else new.iloc[:0]
@@ -122,14 +139,65 @@ def extend(name: str, pass_dir: Path, tables: list[str], run: dict, dst: Path) -
         merged_tables[table] = pd.concat([old, new], ignore_index=True)
     added = sorted({int(m) for frame in merged_tables.values() for m in frame["m"].unique()
                     if math.isfinite(m)} - set(P["m_values"]))  # an infinite kernel: m = inf
+    P = {**P, "wide_m_values": added}
+    capped = P.get("capped_learners") or []
+    if capped:  # the cap the tables hold: lower than the profile's until a pass adds the rest
+        held = [frame.loc[frame["learner"].isin(capped), "m"].max()
+                for frame in merged_tables.values() if "learner" in frame]
+        held = [int(m) for m in held if pd.notna(m)]
+        if held:
+            P["capped_max_m"] = min(max(held), P["capped_max_m"])
+    if not added_cells:
+        raise ValueError("the pass adds nothing the committed run lacks")
+    for table, frame in merged_tables.items():
+        _check_complete(table, frame, P)
     for table, frame in merged_tables.items():
         frame.to_csv(dst / f"{table}.csv.extended", index=False)
-    merged = {**committed, "parameters": {**P, "wide_m_values": added},
-              "extended": committed.get("extended", []) + [{
-                  key: run.get(key) for key in ("start", "end", "duration_seconds", "commit",
-                                                "compute_hash", "overrides", "machine")}
-                  | {"tables": tables, "widths": sorted(run["parameters"]["m_values"])}]}
-    return merged
+    part = {key: run.get(key) for key in ("start", "end", "duration_seconds", "commit",
+                                          "compute_hash", "overrides", "machine")}
+    part |= {"tables": tables, "widths": sorted(run["parameters"]["m_values"])}
+    if pass_cells - added_cells:  # some networks at a width the run had: the provenance names them
+        part["learners"] = sorted({n for n, _ in added_cells})
+    return {**committed, "parameters": P, "extended": committed.get("extended", []) + [part]}
+
+
+def _in_cells(frame, cells):
+    key = frame["learner"] if "learner" in frame else pd.Series("", index=frame.index)
+    return pd.Series(list(zip(key, frame["m"])), index=frame.index).isin(cells)
+
+
+def _same(old, new, cell) -> bool:
+    """Whether two tables hold the same rows for a (learner, width) cell."""
+    cols = [c for c in old.columns if c not in _BOOKKEEPING]
+    a, b = (f.loc[_in_cells(f, {cell}), cols] for f in (old, new))
+    a, b = (f.sort_values(cols).reset_index(drop=True) for f in (a, b))
+    return a.shape == b.shape and a.equals(b)
+
+
+def _cells(frame) -> set:
+    """The (learner, width) cells of a table (or its widths, for a table without learners)."""
+    if "learner" not in frame:
+        return {("", m) for m in frame["m"].unique()}
+    return {(n, m) for n, m in frame[["learner", "m"]].drop_duplicates().itertuples(index=False)}
+
+
+def _check_complete(table: str, frame, P: dict) -> None:
+    """Every learner the merged table holds at one wide width is at every wide width (a capped
+    one up to the cap the tables hold), with every seed: a pass cannot leave a hole."""
+    if "learner" not in frame or "seed" not in frame:
+        return
+    wide = frame[frame["m"].isin(P["wide_m_values"])]
+    capped, seeds = set(P.get("capped_learners") or []), set(range(P["seeds"]))
+    holes = []
+    for learner in wide["learner"].unique():
+        for m in P["wide_m_values"]:
+            if learner in capped and m > P["capped_max_m"]:
+                continue
+            have = set(wide.loc[(wide["learner"] == learner) & (wide["m"] == m), "seed"])
+            if not seeds <= have:
+                holes.append(f"{learner} at m = {m} (seeds {sorted(seeds - have)})")
+    if holes:
+        raise ValueError(f"{table}: the tables would lack {'; '.join(holes)}")
 
 
 def main(argv=None) -> int:

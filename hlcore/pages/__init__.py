@@ -266,12 +266,14 @@ class ReferenceRun:
         if r.get("cache"):  # the result cache's bookkeeping of its last pass
             line += " Result cache: " + "; ".join(r["cache"]) + "."
         for part in r.get("extended", []):  # tools/publish_reference.py --extend
-            line += (f" Widths {', '.join(str(m) for m in part['widths'])} were added on "
-                     f"{str(part.get('start', '?'))[:10]} at commit "
-                     f"`{str(part.get('commit', '?'))[:10]}` by a pass that trained only them "
-                     f"({_duration(part.get('duration_seconds', 0))}), with the same computing "
-                     f"code; its rows of {', '.join(part['tables'])} follow the earlier ones "
-                     f"(it computes those widths as one run of the whole profile would, "
+            widths = ', '.join(str(m) for m in part['widths'])
+            what = (f"{', '.join(part['learners'])} at m = {widths}" if part.get("learners")
+                    else f"widths {widths}")  # a pass over some of the learners names them
+            line += (f" Added on {str(part.get('start', '?'))[:10]} at commit "
+                     f"`{str(part.get('commit', '?'))[:10]}`: {what}, by a pass that trained "
+                     f"only those ({_duration(part.get('duration_seconds', 0))}) with the same "
+                     f"computing code; its rows of {', '.join(part['tables'])} follow the "
+                     f"earlier ones (it computes them as one run of the whole profile would, "
                      f"through the same result cache)."
                      + (f" {part['note']}" if part.get("note") else ""))
         for stamp in r.get("restamped", []):  # tools/restamp_reference.py
