@@ -13,18 +13,18 @@ them from the tables at build time. Only files this tool wrote before are replac
 adds wide widths of a page with `wide_m_values` (width, sensitivity) to its committed run:
 PASS_DIR is a reference run whose `m_values` are some of the profile's `wide_m_values`, on their
 own grid (everything else the committed run's, but parameters of panels the page does not
-judge, which may be cut to nothing, and its learners and kernels, which may be some of the
-profile's; a learner the profile caps below a width, `capped_learners`, must have no row above
-it). A pass adds (learner, width) cells the committed tables lack: a width, or a learner at a
-width the tables already hold (the 3-layer network at m = 2000 after the others), every seed.
-Its rows of the named tables are appended to the committed ones, the committed run's other
-tables are kept, and run.json takes the profile's parameters, with `wide_m_values` the wide
-widths the tables now hold and `capped_max_m` the largest width at which the capped learners
-have rows, and records the pass. Refused unless every learner the tables hold at one wide width
-is there at every wide width (a capped one up to its cap) with every seed, and unless the
-committed run and the pass have the same compute-code hash: then the pass computes the added
-cells' configurations as one run of the whole profile would, through the same
-per-configuration result cache, so the tables are that run's, without retraining the others.
+judge, which may be cut to nothing; a learner the profile caps below a width,
+`capped_learners`, must have no row above it). Its new (learner, width) cells are appended to
+the named tables: a width, or a network at a width the tables hold without it (m = 2000 run
+first with `-p capped_max_m 1000`, then whole, adds the 3-layer network). A cell both hold must
+have the same rows in both, as two runs reading one cache do. The committed run's other tables
+are kept, and run.json takes the profile's parameters, with `wide_m_values` the wide widths the
+tables now hold and `capped_max_m` the largest width at which the capped learners have rows,
+and records the pass. Refused where a network the tables hold at one wide width would be
+missing at another (a capped one up to its cap) or short of a seed, and unless the committed
+run and the pass have the same compute-code hash: then the pass computes its configurations
+as one run of the whole profile would, through the same per-configuration result cache, so
+the tables are that run's, without retraining the others.
 """
 from __future__ import annotations
 
