@@ -215,6 +215,8 @@ def load_tables(folder: Path | str) -> dict:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 60:  # a pass that read everything from the cache
+        return f"{seconds:.0f} s"
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
