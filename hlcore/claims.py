@@ -138,6 +138,27 @@ class Budget:
         return self.below_paper or bool(self.edges)
 
 
+def ridge_top_choices(table: pd.DataFrame) -> pd.DataFrame:
+    """The kernels chosen (on validation) at the largest ridge of their path: one row each
+    (learner, m, seed, ridge, test_error). A larger ridge, not tried, could lower their error.
+    Train.grid_edges looks at SGD's grids only, and its smallest ridge needs no such row: the
+    path tends to the minimum-norm interpolant there (see pages.sample_gap_edges)."""
+    from .train import SELECT_GROUP, select
+
+    cols = ["learner", "m", "seed", "ridge", "test_error"]
+    if "fit" not in table.columns or "ridge" not in table.columns:
+        return pd.DataFrame(columns=cols)
+    kern = table[table["fit"] == "ridge"]
+    keys = [c for c in SELECT_GROUP if c in kern.columns]
+    out = []
+    for _, g in kern.groupby(keys, sort=True, dropna=False):
+        c = select(g, group=keys)
+        if len(c) and g["ridge"].nunique() > 1 and c["ridge"].iloc[0] == g["ridge"].max():
+            out.append(c.iloc[0])
+    return pd.DataFrame(out, columns=table.columns)[[c for c in cols if c in table.columns]] \
+        .reset_index(drop=True)
+
+
 def _whole(line: str) -> str:
     """An edge line with whole numbers as integers (m=32, not m=32.0: a width column that also
     holds the infinite kernels' inf is float). Mended here, on the lines, rather than where

@@ -190,6 +190,31 @@ def test_width_kernels_must_stay_above_under_the_papers_rule_too():
     assert WID.width(t, 0.72, FULL, paper_rule=by_test).verdict == C.PARTLY
 
 
+def test_kernels_chosen_at_the_largest_ridge_are_named():
+    """A kernel chosen at the largest ridge of its path is named (a larger ridge could lower
+    its error); one chosen inside the path, or at the smallest ridge, is not."""
+    rows = []
+    for m, seed in itertools.product((100, 200), (0, 1)):
+        for ridge in (1e-3, 1e-1, 1.0):
+            best = 1.0 if (m, seed) == (100, 1) else 1e-1
+            err = 8.0 if ridge == best else 9.0
+            rows.append(dict(learner="2layer(last)", fit="ridge", N=1000, m=m, seed=seed,
+                             ridge=ridge, lr=np.nan, val_error=err, test_error=err - 0.1,
+                             diverged=False,
+                             selected_val=ridge == best))
+        rows.append(dict(learner="3resnet", fit="sgd", N=1000, m=m, seed=seed, ridge=np.nan,
+                         lr=0.1, val_error=0.1, test_error=0.1, selected_val=True,
+                         diverged=False))
+    top = C.ridge_top_choices(pd.DataFrame(rows))
+    assert top[["learner", "m", "seed"]].values.tolist() == [["2layer(last)", 100, 1]]
+    (note,) = WID._ridge_note(top, 0.72)
+    assert note.startswith("1 kernel choice(s) at the largest ridge tried (1)")
+    assert "2layer(last) at m = 100." in note and "7.9, 11.0 times k alpha^2" in note
+    assert WID._ridge_note(top.iloc[:0], 0.72) == []
+    v = WID.width(width_table(), 0.72, FULL, ridge_top=top)
+    assert v.verdict == C.REPRODUCED and v.notes == [note]
+
+
 def test_width_statement_matches_the_papers_data():
     v = WID.width(width_table(), 0.72, FULL)
     assert "only the ResNet" not in v.statement and "0.53-0.62" in v.statement

@@ -10,7 +10,8 @@ import math
 import pandas as pd
 
 from .. import plots, profiles
-from ..claims import (Budget, Clause, Verdict, _fmt, _is_kernel, _need, _paper_rule, _verdict)
+from ..claims import (Budget, Clause, Verdict, _fmt, _is_kernel, _need, _paper_rule, _verdict,
+                      ridge_top_choices)
 from ..plan import Task, sweep_cost
 from ..profiles import (NotebookSpec, Param, QUICK_N1000_LRS, QUICK_N1000_WDS, REF_LRS, REF_WDS, _ALPHA, _BETA, _KERNELS, _LEARNERS, _PAIR_TARGET, _PROTOCOL, _RIDGES, _SHAPE, _TRAIN, _WIDE)
 from ..train import paper_grid
@@ -75,7 +76,8 @@ profiles.adopt(WIDTH)
 
 
 def width(chosen: pd.DataFrame, threshold: float, budget: Budget,
-          resnet: str = "3resnet", paper_rule: pd.DataFrame | None = None) -> Verdict:
+          resnet: str = "3resnet", paper_rule: pd.DataFrame | None = None,
+          ridge_top: pd.DataFrame | None = None) -> Verdict:
     """`chosen`: one row per (learner, m, seed) chosen on validation (columns learner, m, seed,
     test_error); `paper_rule`: the same chosen on the test set. Every (m, seed) that any
     learner has is judged: a ResNet without a row there (every configuration diverged) has
@@ -145,13 +147,29 @@ def width(chosen: pd.DataFrame, threshold: float, budget: Budget,
         "single runs]: the ResNet is below k alpha^2 and below every other network, and the "
         "strongest kernel is at or above k alpha^2, chosen on validation and by the paper's "
         "test-set rule alike.",
-        clauses, nums, budget)
+        clauses, nums, budget, notes=_ridge_note(ridge_top, threshold))
+
+
+def _ridge_note(top: pd.DataFrame | None, threshold: float) -> list[str]:
+    """Kernels chosen at the largest ridge tried, named with how far above k alpha^2 they
+    are: the kernel clause holds at the ridges tried, and a larger ridge was not tried."""
+    if top is None or top.empty:
+        return []
+    where = "; ".join(f"{n} at m = {', '.join(str(int(m)) for m in sorted(g['m'].unique()))}"
+                      for n, g in top.groupby("learner", sort=True))
+    low = top["test_error"].min()
+    return [f"{len(top)} kernel choice(s) at the largest ridge tried "
+            f"({_fmt(top['ridge'].max())}), where a larger one, not tried, could lower the "
+            f"error: {where}. The lowest of their errors is {_fmt(low)}, "
+            f"{low / threshold:.1f} times k alpha^2; the kernel clause is judged at the "
+            f"ridges tried."]
 
 
 def width_verdict(T: dict, P: dict) -> Verdict:
     table = T["width_grid"]
     return width(_chosen(table), profiles.page_target(P).threshold,
-                        Budget.of(P, table), paper_rule=_chosen(table, "test"))
+                        Budget.of(P, table), paper_rule=_chosen(table, "test"),
+                        ridge_top=ridge_top_choices(table))
 
 
 def width_figure(T: dict, P: dict, title: str = ""):
