@@ -215,6 +215,15 @@ def test_kernels_chosen_at_the_largest_ridge_are_named():
     assert v.verdict == C.REPRODUCED and v.notes == [note]
 
 
+def test_a_network_absent_at_some_widths_is_named():
+    t = width_table()
+    t = t[~((t.learner == "3layer") & (t.m == 500))]
+    assert WID._absent_networks(t, ["3resnet", "3layer", "2layer"]) == [
+        "3layer is not in this run at m = 500: there the ResNet is compared with the other "
+        "networks only."]
+    assert WID._absent_networks(width_table(), ["3resnet", "3layer", "2layer"]) == []
+
+
 def test_width_statement_matches_the_papers_data():
     v = WID.width(width_table(), 0.72, FULL)
     assert "only the ResNet" not in v.statement and "0.53-0.62" in v.statement

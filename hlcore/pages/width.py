@@ -167,9 +167,24 @@ def _ridge_note(top: pd.DataFrame | None, threshold: float) -> list[str]:
 
 def width_verdict(T: dict, P: dict) -> Verdict:
     table = T["width_grid"]
-    return width(_chosen(table), profiles.page_target(P).threshold,
-                        Budget.of(P, table), paper_rule=_chosen(table, "test"),
-                        ridge_top=ridge_top_choices(table))
+    v = width(_chosen(table), profiles.page_target(P).threshold,
+              Budget.of(P, table), paper_rule=_chosen(table, "test"),
+              ridge_top=ridge_top_choices(table))
+    v.notes[:0] = _absent_networks(table, P["learners"])
+    return v
+
+
+def _absent_networks(table: pd.DataFrame, learners) -> list[str]:
+    """A network the run has at some widths but not at others (the capped 3-layer network
+    above its cap), named: the comparison there is with the other networks only."""
+    widths = sorted(int(m) for m in table.loc[~table["learner"].map(_is_kernel), "m"].unique())
+    out = []
+    for n in learners:
+        have = set(table.loc[table["learner"] == n, "m"])
+        if have and (gone := [m for m in widths if m not in have]):
+            out.append(f"{n} is not in this run at m = {', '.join(str(m) for m in gone)}: "
+                       f"there the ResNet is compared with the other networks only.")
+    return out
 
 
 def width_figure(T: dict, P: dict, title: str = ""):
