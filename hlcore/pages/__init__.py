@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import pkgutil
+import textwrap
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
@@ -454,7 +455,10 @@ def reference_section(name: str, out_dir) -> claims.Verdict | None:
         display(Markdown(f"**At the paper's budget:** {key}.\n\n"
                          + provenance_html(ref.provenance())))
         plots.glue(f"{name}.reference", f"{key} ({budget_text(ref.P)})")
-    page.figure(T, ref.P, title=f"reference run: {budget_text(ref.P)}")
+    # wrapped: a long budget (width's wide widths and cap) would run over the axis label;
+    # no break inside "m = 1000"
+    title = f"reference run: {budget_text(ref.P)}".replace(" = ", "\u00a0=\u00a0")
+    page.figure(T, ref.P, title=textwrap.fill(title, 80))
     plt.show()
     if verdict is not None:
         display(report.present_table(verdict))
