@@ -18,7 +18,7 @@ spec.loader.exec_module(rbc)
 def test_each_configuration_runs_once_and_the_whole_pass_reads_them(tmp_path, monkeypatch):
     monkeypatch.setenv("HL_CACHE", str(tmp_path / "cache"))
     out, lines = tmp_path / "runs", []
-    done = rbc.run_all("width", [0.1, 0.2], [1e-4], [], out, jobs=2, profile="smoke", nice=0,
+    done = rbc.run_all("width", [0.1, 0.2], [1e-4], [], out, jobs=2, profile="smoke", nice=1,
                        log=lines.append)
     assert sorted(done) == [(0.1, 1e-4, 0), (0.2, 1e-4, 0)], lines
     for lr in (0.1, 0.2):

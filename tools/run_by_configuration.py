@@ -51,9 +51,11 @@ def run_all(name: str, lrs, wds, params, out: Path, jobs: int = 2, profile: str 
         dest = folder(out, lr, wd)
         log(f"start lr {lr:g}, weight decay {wd:g}")
         with open(dest.with_suffix(".log"), "w") as f:
-            rc = subprocess.run(command(name, lr, wd, params, profile, dest), env=env, stdout=f,
-                                stderr=subprocess.STDOUT, cwd=ROOT,
-                                preexec_fn=(lambda: os.nice(nice)) if nice else None).returncode
+            # nice(1), not preexec_fn: that is unsafe with this pool's threads
+            cmd = (["nice", "-n", str(nice)] if nice else []) + command(name, lr, wd, params,
+                                                                        profile, dest)
+            rc = subprocess.run(cmd, env=env, stdout=f, stderr=subprocess.STDOUT,
+                                cwd=ROOT).returncode
         log(f"{'done' if rc == 0 else f'failed ({rc}), see {dest}.log:'} lr {lr:g}, "
             f"weight decay {wd:g}")
         return lr, wd, rc
