@@ -38,7 +38,7 @@ def pending_file(name: str, results: Path | None = None) -> Path:
 
 def _entries(cache: Path):
     """(key, rows) of every readable entry of a cache folder."""
-    for path in sorted((Path(cache) / "results").glob("*/*.json")):
+    for path in sorted(ResultStore(cache).dir.glob("*/*.json")):  # the store's own layout
         try:
             rows = json.loads(path.read_text())
         except (OSError, ValueError):
