@@ -206,3 +206,101 @@ def check(name: str, tables: dict, P: dict, per_learner: int = 1, seed: int = 0,
                         "retrained": now, "relative_difference": rel,
                         "agrees": bool(rel <= TOLERANCE)})
     return pd.DataFrame(out)
+
+
+def extend_ridges(grid: pd.DataFrame, chosen: pd.DataFrame | None, P: dict, ridges,
+                  progress=print) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+    """A committed run's kernels refitted over a longer ridge path: `ridges` holds every ridge
+    of the run (P["ridges"]) and more. Each kernel fit (learner, N, m, seed) is refitted with
+    the current code over the whole path; its committed rows must agree within TOLERANCE (else
+    ValueError), and stay as committed, and the new ridges' rows are appended after them. The
+    choices on validation and by the paper's rule are marked again (a network's may not move,
+    checked), and the rows of `chosen` (the page's figure table: one row per choice, keyed by
+    the grid's columns it shares) follow the kernels' new choices.
+
+    Why not re-run the page: its networks took hours to train, and their rows do not depend on
+    the ridges; the kernels' fits take seconds. Returns the grid, the chosen table and what was
+    checked: cells, compared rows, largest relative difference, choices moved."""
+    from .kernels import fit_kernel
+    from .train import SELECT_GROUP, Data, mark_selected
+
+    old = [float(r) for r in P["ridges"]]
+    new_ridges = sorted(float(r) for r in ridges)
+    added = [r for r in new_ridges if not any(math.isclose(r, o) for o in old)]
+    if any(not any(math.isclose(o, r) for r in new_ridges) for o in old):
+        raise ValueError(f"the new ridges {new_ridges} leave out some of the run's {old}")
+    if not added:
+        raise ValueError(f"the ridges {new_ridges} add nothing to the run's {old}")
+    kern = grid["fit"] == "ridge"
+    keys = [c for c in SELECT_GROUP if c in grid.columns and c != "fit"]
+    cells = list(grid[kern].groupby(keys, sort=False, dropna=False))
+    pieces, worst, compared = [], 0.0, 0
+    for i, (_, cell) in enumerate(cells, 1):
+        row = cell.iloc[0]
+        m = None if pd.isna(row["m"]) or math.isinf(float(row["m"])) else int(row["m"])
+        progress(f"refitting {i}/{len(cells)}: {row['learner']} N={int(row['N'])} m={m} "
+                 f"seed={int(row['seed'])}")
+        target = _target(row)
+        data = Data.sample(target, int(row["N"]), n_val=P["n_val"], n_test=P["n_test"],
+                           seed=int(row["data_seed"]))
+        path = fit_kernel(target, row["learner"], N=int(row["N"]), m=m,
+                          seeds=[int(row["seed"])], ridges=new_ridges, data=data, device="cpu")
+        for _, c in cell.iterrows():
+            now = path[np.isclose(path["ridge"], c["ridge"])]
+            if len(now) != 1:
+                raise ValueError(f"{row['learner']} N={row['N']} m={m} seed={row['seed']}: "
+                                 f"ridge {c['ridge']} is not on the new path")
+            for err in ERRORS:
+                a, b = float(c[err]), float(now[err].iloc[0])
+                rel = abs(b - a) / max(abs(a), 1e-300)
+                compared += 1
+                worst = max(worst, rel)
+                if not rel <= TOLERANCE:
+                    raise ValueError(f"{row['learner']} N={row['N']} m={m} seed={row['seed']} "
+                                     f"ridge {c['ridge']:g}: {err} {b!r} refitted, {a!r} "
+                                     f"committed (relative {rel:.1e} > {TOLERANCE:g})")
+        more = path[path["ridge"].apply(lambda r: any(math.isclose(r, a) for a in added))]
+        more = more.reindex(columns=grid.columns)
+        for col in grid.columns:  # columns the sweep adds (a run's constants) as committed
+            if col not in path.columns and cell[col].nunique(dropna=False) == 1:
+                more[col] = cell[col].iloc[0]
+        # placed right after the cell's committed rows, in the path's order
+        last = grid.index.get_loc(cell.index[-1])
+        pieces.append(more.assign(_at=last + (1 + np.arange(len(more))) / (len(more) + 1)))
+    out = pd.concat([grid.assign(_at=np.arange(len(grid), dtype=float)), *pieces],
+                    ignore_index=True)
+    out = out.sort_values("_at", kind="stable").drop(columns="_at").reset_index(drop=True)
+    out = mark_selected(out)
+    nets = out["fit"] != "ridge"
+    for col in ("selected_val", "selected_test"):
+        out[col] = out[col].astype(bool)
+        before = grid.loc[grid["fit"] != "ridge", col].astype(bool).to_numpy()
+        if not (out.loc[nets, col].to_numpy() == before).all():
+            raise ValueError("marking the choices again moved a network's choice")
+    moved = int((out.loc[~nets & out["selected_val"], "ridge"].to_numpy()
+                 != grid.loc[kern & grid["selected_val"].astype(bool), "ridge"].to_numpy()).sum())
+    report = {"cells": len(cells), "ridges_added": added, "rows_compared": compared,
+              "max_relative_difference": worst, "choices_moved": moved}
+    return out, (None if chosen is None else _rechoose(chosen, out)), report
+
+
+def _rechoose(chosen: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+    """`chosen` with each kernel's row replaced by its choice in `grid` (the columns the grid
+    has; `test_error_paper_rule` the paper's rule's choice; the others as committed)."""
+    from .train import SELECT_GROUP
+
+    keys = [c for c in SELECT_GROUP if c in chosen.columns and c in grid.columns]
+    out = chosen.copy()
+    for rule in ("val", "test"):
+        pick = grid[grid[f"selected_{rule}"].astype(bool) & (grid["fit"] == "ridge")]
+        for _, r in pick.iterrows():
+            at = out.index[(out[keys].eq(r[keys]) | (out[keys].isna() & r[keys].isna()))
+                           .all(axis=1)]
+            if len(at) != 1:
+                raise ValueError(f"the figure table has {len(at)} rows for {r[keys].to_dict()}")
+            if rule == "test":
+                out.loc[at, "test_error_paper_rule"] = r["test_error"]
+            else:
+                cols = [c for c in out.columns if c in grid.columns]
+                out.loc[at, cols] = r[cols].to_numpy()
+    return out

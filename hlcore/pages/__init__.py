@@ -279,6 +279,13 @@ class ReferenceRun:
                      f"earlier ones (it computes them as one run of the whole profile would, "
                      f"through the same result cache)."
                      + (f" {part['note']}" if part.get("note") else ""))
+        for ext in r.get("ridges_extended", []):  # tools/extend_ridges.py
+            line += (f" Ridges {', '.join(f'{x:g}' for x in ext['ridges_added'])} added on "
+                     f"{ext['date'][:10]} at commit `{ext['commit'][:10]}`: its "
+                     f"{ext['kernel_fits']} kernel fits were refitted over the longer path by "
+                     f"the same computing code; their committed rows agreed ({ext['compared']};"
+                     f" largest relative difference {ext['max_relative_difference']:.0e}) and "
+                     f"{ext['choices_moved']} of the choices moved to a new ridge.")
         for stamp in r.get("restamped", []):  # tools/restamp_reference.py
             line += (f" Its computing code changed at commit `{stamp['commit'][:10]}`; "
                      f"{stamp['configurations']} of its configurations retrained under the "
