@@ -29,6 +29,11 @@ def folder(out: Path, lr: float, wd: float) -> Path:
     return out / f"lr{lr:g}-wd{wd:g}"
 
 
+def log_file(out: Path, lr: float, wd: float) -> Path:
+    # beside the folder, its whole name: with_suffix would cut "lr0.2-wd0.001" to "lr0.2-wd0"
+    return out / f"{folder(out, lr, wd).name}.log"
+
+
 def command(name: str, lr: float, wd: float, params, profile: str, dest: Path) -> list[str]:
     hl = Path(sys.executable).with_name("hl")
     cmd = [str(hl) if hl.exists() else "hl", "run", name, "--profile", profile,
@@ -50,13 +55,13 @@ def run_all(name: str, lrs, wds, params, out: Path, jobs: int = 2, profile: str 
         lr, wd = cfg
         dest = folder(out, lr, wd)
         log(f"start lr {lr:g}, weight decay {wd:g}")
-        with open(dest.with_suffix(".log"), "w") as f:
+        with open(log_file(out, lr, wd), "w") as f:
             # nice(1), not preexec_fn: that is unsafe with this pool's threads
             cmd = (["nice", "-n", str(nice)] if nice else []) + command(name, lr, wd, params,
                                                                         profile, dest)
             rc = subprocess.run(cmd, env=env, stdout=f, stderr=subprocess.STDOUT,
                                 cwd=ROOT).returncode
-        log(f"{'done' if rc == 0 else f'failed ({rc}), see {dest}.log:'} lr {lr:g}, "
+        log(f"{'done' if rc == 0 else f'failed ({rc}), see {log_file(out, lr, wd)}:'} lr {lr:g}, "
             f"weight decay {wd:g}")
         return lr, wd, rc
 
