@@ -114,3 +114,11 @@ def test_a_path_that_drops_or_adds_no_ridge_is_refused(runs):
         restamp.extend_ridges(grid, None, P, [1e-3, 10.0])
     with pytest.raises(ValueError, match="add nothing"):
         restamp.extend_ridges(grid, None, P, SHORT)
+
+
+def test_a_run_with_a_pass_in_progress_is_left_alone(runs, tmp_path, capsys):
+    """A pending pass reads the kernels' old rows from its cache: --extend would refuse it."""
+    root = _committed(runs, tmp_path)
+    (root / "separation" / "pending.jsonl").write_text("")
+    assert tool.main(["separation"], root=root) == 2
+    assert "publish it first" in capsys.readouterr().err

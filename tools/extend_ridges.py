@@ -10,7 +10,9 @@ ridges (hlcore.restamp.extend_ridges). Its committed rows must agree within a re
 and stay as they are; the new ridges' rows follow them, the choices are marked again (the
 networks' may not move), the figure table's kernel rows follow the new choices, and run.json
 takes the profile's ridges and records what was checked. Only files the publishing tool wrote
-are replaced.
+are replaced. Refused while the page has a pass in progress (results/reference/NAME/pending.jsonl):
+that pass reads its kernels from the cache with the run's ridges, and --extend accepts it only
+if those rows equal the committed ones, so publish it first.
 
 Exit status 0: extended (or nothing to do); 1: a refitted row disagrees, or a network's choice
 would move (nothing written); 2: a bad argument.
@@ -60,6 +62,11 @@ def main(argv=None, root: Path | None = None) -> int:
         print(f"extend_ridges: {args.name}'s computing code changed since its run; re-stamp "
               f"it first (tools/restamp_reference.py), so that the refits are that code's",
               file=sys.stderr)
+        return 2
+    if (ref.folder / "pending.jsonl").exists():
+        print(f"extend_ridges: {args.name} has a pass in progress (pending.jsonl), computed "
+              f"with the run's ridges; publish it first: its kernels' rows must equal the "
+              f"committed ones", file=sys.stderr)
         return 2
     ridges = profiles.resolve(args.name, "reference")["ridges"]
     if [float(r) for r in ridges] == [float(r) for r in ref.P["ridges"]]:
