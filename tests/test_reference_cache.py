@@ -45,3 +45,21 @@ def test_saved_entries_are_found_by_a_run_in_a_new_cache(tmp_path):
 def test_save_needs_a_committed_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="no committed run of nothing"):
         rc.save("nothing", tmp_path, results=tmp_path)
+
+
+def test_status_counts_what_is_pending(tmp_path, capsys):
+    import json
+
+    (tmp_path / "width").mkdir()
+    net = [{"learner": "3layer", "fit": "sgd", "m": 2000, "seed": s, "lr": lr,
+            "weight_decay": wd} for s, lr, wd in ((0, 0.1, 1e-4), (1, 0.1, 1e-4), (0, 0.2, 1e-3))]
+    ker = [{"learner": "2layer(NTK)", "fit": "ridge", "m": 2000, "seed": 0, "lr": None,
+            "weight_decay": None, "ridge": r} for r in (1e-3, 1e-1)]
+    lines = [{"key": f"k{i}", "rows": [r]} for i, r in enumerate(net)] + [
+        {"key": "kernel", "rows": ker}]
+    (tmp_path / "width" / "pending.jsonl").write_text(
+        "".join(json.dumps(e) + "\n" for e in lines))
+    assert rc.status("width", tmp_path) == [
+        "2layer(NTK) at m = 2000: ridge paths of 1 seed(s)",
+        "3layer at m = 2000: 3 configurations (seed, lr, decay); lr 0.1: 2, lr 0.2: 1"]
+    assert rc.status("sensitivity", tmp_path) == []

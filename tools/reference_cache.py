@@ -2,15 +2,17 @@
 
     python tools/reference_cache.py save NAME CACHE [--learner L ...] [--m M ...]
     python tools/reference_cache.py restore NAME CACHE
+    python tools/reference_cache.py status NAME
 
 A pass longer than a session (the width page's 3-layer network at m = 2000: about 10 hours of a
 core) resumes from its result cache, one file per finished configuration. This project's
-machines start each session with a new disk outside the clone, so the cache does not survive
-to the next session; git does. `save` copies the cache entries of CACHE (an `HL_CACHE` folder)
+machines may start a session with a new disk outside the clone, and then the cache does not
+survive to the next session; git does. `save` copies the cache entries of CACHE (an `HL_CACHE` folder)
 whose rows are all of the given learners and widths into results/reference/NAME/pending.jsonl,
 one entry per line, keeping the entries saved there before; `restore` writes them back into a
 cache, next to what is there (an entry already present is left alone). The next `hl run` of the
-pass then trains only what is missing.
+pass then trains only what is missing. `status` says what the pending file holds: per network
+and width, how many (seed, learning rate, weight decay) configurations, by learning rate.
 
 An entry's file name is its key, which hashes the configuration and the computing code: an
 entry saved under other code is never read by a run (it only misses). The file is a stage on the
@@ -85,14 +87,43 @@ def restore(name: str, cache: Path, results: Path | None = None) -> tuple[int, i
     return written, present
 
 
+def status(name: str, results: Path | None = None) -> list[str]:
+    """One line per (learner, width) of the pending file: the configurations it holds (a
+    network's by learning rate; a kernel's ridge paths by seed)."""
+    held: dict = {}
+    for rows in _read(pending_file(name, results)).values():
+        for r in rows:
+            lr = r.get("lr")
+            sgd = r.get("fit", "sgd") == "sgd"
+            cell = held.setdefault((str(r.get("learner")), r.get("m")), {})
+            what = (lr, r.get("weight_decay"), r.get("seed")) if sgd else (None, None,
+                                                                             r.get("seed"))
+            cell.setdefault(lr if sgd else None, set()).add(what)
+    out = []
+    for (learner, m), by_lr in sorted(held.items(), key=lambda c: (str(c[0][1]), c[0][0])):
+        if list(by_lr) == [None]:
+            out.append(f"{learner} at m = {m}: ridge paths of {len(by_lr[None])} seed(s)")
+            continue
+        parts = ", ".join(f"lr {lr:g}: {len(c)}" for lr, c in sorted(by_lr.items()))
+        out.append(f"{learner} at m = {m}: {sum(map(len, by_lr.values()))} configurations "
+                   f"(seed, lr, decay); {parts}")
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("action", choices=("save", "restore"))
+    ap.add_argument("action", choices=("save", "restore", "status"))
     ap.add_argument("name")
-    ap.add_argument("cache", type=Path)
+    ap.add_argument("cache", type=Path, nargs="?", help="save, restore: an HL_CACHE folder")
     ap.add_argument("--learner", nargs="+", default=[], help="save: only these learners")
     ap.add_argument("--m", nargs="+", type=int, default=[], help="save: only these widths")
     args = ap.parse_args(argv)
+    if args.action == "status":
+        lines = status(args.name)
+        print("\n".join(lines) if lines else f"{pending_file(args.name)}: nothing pending")
+        return 0
+    if args.cache is None:
+        ap.error(f"{args.action} needs the cache folder")
     try:
         if args.action == "save":
             n = save(args.name, args.cache, args.learner, args.m)
