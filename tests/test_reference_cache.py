@@ -63,3 +63,8 @@ def test_status_counts_what_is_pending(tmp_path, capsys):
         "2layer(NTK) at m = 2000: ridge paths of 1 seed(s)",
         "3layer at m = 2000: 3 configurations (seed, lr, decay); lr 0.1: 2, lr 0.2: 1"]
     assert rc.status("sensitivity", tmp_path) == []
+    cache = tmp_path / "cache"  # a pass in progress: its cache's entries count too
+    (cache / "results" / "ab").mkdir(parents=True)
+    (cache / "results" / "ab" / "ab12.json").write_text(json.dumps(
+        [{**net[0], "seed": 2}]))
+    assert rc.status("width", tmp_path, cache)[1].startswith("3layer at m = 2000: 4 config")

@@ -2,7 +2,7 @@
 
     python tools/reference_cache.py save NAME CACHE [--learner L ...] [--m M ...]
     python tools/reference_cache.py restore NAME CACHE
-    python tools/reference_cache.py status NAME
+    python tools/reference_cache.py status NAME [CACHE]
 
 A pass longer than a session (the width page's 3-layer network at m = 2000: about 10 hours of a
 core) resumes from its result cache, one file per finished configuration. This project's
@@ -11,8 +11,9 @@ survive to the next session; git does. `save` copies the cache entries of CACHE 
 whose rows are all of the given learners and widths into results/reference/NAME/pending.jsonl,
 one entry per line, keeping the entries saved there before; `restore` writes them back into a
 cache, next to what is there (an entry already present is left alone). The next `hl run` of the
-pass then trains only what is missing. `status` says what the pending file holds: per network
-and width, how many (seed, learning rate, weight decay) configurations, by learning rate.
+pass then trains only what is missing. `status` says what the pending file (and CACHE, if given:
+a pass in progress) holds: per network and width, how many (seed, learning rate, weight decay)
+configurations, by learning rate.
 
 An entry's file name is its key, which hashes the configuration and the computing code: an
 entry saved under other code is never read by a run (it only misses). The file is a stage on the
@@ -87,11 +88,15 @@ def restore(name: str, cache: Path, results: Path | None = None) -> tuple[int, i
     return written, present
 
 
-def status(name: str, results: Path | None = None) -> list[str]:
-    """One line per (learner, width) of the pending file: the configurations it holds (a
-    network's by learning rate; a kernel's ridge paths by seed)."""
+def status(name: str, results: Path | None = None, cache: Path | None = None) -> list[str]:
+    """One line per (learner, width) of the pending file, and of `cache` if given (a pass in
+    progress): the configurations they hold (a network's by learning rate; a kernel's ridge
+    paths by seed)."""
     held: dict = {}
-    for rows in _read(pending_file(name, results)).values():
+    entries = _read(pending_file(name, results))
+    if cache is not None:
+        entries.update(_entries(cache))
+    for rows in entries.values():
         for r in rows:
             lr = r.get("lr")
             sgd = r.get("fit", "sgd") == "sgd"
@@ -100,7 +105,7 @@ def status(name: str, results: Path | None = None) -> list[str]:
                                                                              r.get("seed"))
             cell.setdefault(lr if sgd else None, set()).add(what)
     out = []
-    for (learner, m), by_lr in sorted(held.items(), key=lambda c: (str(c[0][1]), c[0][0])):
+    for (learner, m), by_lr in sorted(held.items(), key=lambda c: (float(c[0][1] or 0), c[0][0])):
         if list(by_lr) == [None]:
             out.append(f"{learner} at m = {m}: ridge paths of {len(by_lr[None])} seed(s)")
             continue
@@ -119,7 +124,7 @@ def main(argv=None) -> int:
     ap.add_argument("--m", nargs="+", type=int, default=[], help="save: only these widths")
     args = ap.parse_args(argv)
     if args.action == "status":
-        lines = status(args.name)
+        lines = status(args.name, cache=args.cache)
         print("\n".join(lines) if lines else f"{pending_file(args.name)}: nothing pending")
         return 0
     if args.cache is None:
