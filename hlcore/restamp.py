@@ -25,6 +25,11 @@ TOLERANCE = 1e-6
 ERRORS = ("train_error", "val_error", "test_error")
 
 
+def relative_difference(committed: float, now: float) -> float:
+    """|now - committed| relative to the committed value (the measure TOLERANCE bounds)."""
+    return abs(now - committed) / max(abs(committed), 1e-300)
+
+
 def _target(row, name: str | None = None):
     from .targets import make_target
 
@@ -199,7 +204,7 @@ def check(name: str, tables: dict, P: dict, per_learner: int = 1, seed: int = 0,
             if err not in row or pd.isna(row[err]):
                 continue
             old, now = float(row[err]), float(new[err])
-            rel = abs(now - old) / max(abs(old), 1e-300)
+            rel = relative_difference(old, now)
             out.append({"learner": row["learner"], "N": row["N"], "m": row.get("m"),
                         "seed": row["seed"], "lr": row["lr"],
                         "weight_decay": row["weight_decay"], "error": err, "committed": old,
@@ -252,7 +257,7 @@ def extend_ridges(grid: pd.DataFrame, chosen: pd.DataFrame | None, P: dict, ridg
                                  f"ridge {c['ridge']} is not on the new path")
             for err in ERRORS:
                 a, b = float(c[err]), float(now[err].iloc[0])
-                rel = abs(b - a) / max(abs(a), 1e-300)
+                rel = relative_difference(a, b)
                 compared += 1
                 worst = max(worst, rel)
                 if not rel <= TOLERANCE:

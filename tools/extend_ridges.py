@@ -22,16 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hlcore import pages, profiles, restamp  # noqa: E402
+from hlcore import pages, pipeline, profiles, restamp  # noqa: E402
 
 
 def kernel_tables(ref) -> list[tuple[str, str | None]]:
@@ -43,7 +44,7 @@ def kernel_tables(ref) -> list[tuple[str, str | None]]:
         path = ref.folder / f"{stem}.csv"
         if not path.exists():
             continue
-        head = restamp.pd.read_csv(path, nrows=0).columns
+        head = pd.read_csv(path, nrows=0).columns
         if {"fit", "ridge", "selected_val"} <= set(head):
             fig = stem.removesuffix("_grid")
             out.append((stem, fig if fig != stem and fig in published else None))
@@ -79,8 +80,8 @@ def main(argv=None, root: Path | None = None) -> int:
     start, written, checks = time.perf_counter(), [], []
     try:
         for grid_name, fig_name in tables:
-            grid = restamp.pd.read_csv(ref.folder / f"{grid_name}.csv")
-            fig = (restamp.pd.read_csv(ref.folder / f"{fig_name}.csv") if fig_name else None)
+            grid = pd.read_csv(ref.folder / f"{grid_name}.csv")
+            fig = (pd.read_csv(ref.folder / f"{fig_name}.csv") if fig_name else None)
             grid, fig, report = restamp.extend_ridges(grid, fig, ref.P, ridges,
                                                       progress=lambda s: print(s, flush=True))
             checks.append({"table": grid_name, **report})
@@ -95,8 +96,7 @@ def main(argv=None, root: Path | None = None) -> int:
     for stem, _ in written:
         os.replace(ref.folder / f"{stem}.csv.extended", ref.folder / f"{stem}.csv")
     run = dict(ref.run)
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
+    commit = pipeline.git_commit().get("commit", "")
     run["parameters"] = {**run["parameters"], "ridges": [float(r) for r in ridges]}
     run.setdefault("ridges_extended", []).append({
         "date": datetime.now(timezone.utc).isoformat()[:19], "commit": commit,

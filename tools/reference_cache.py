@@ -7,9 +7,9 @@
 A pass longer than a session (the width page's 3-layer network at m = 2000: about 10 hours of a
 core) resumes from its result cache, one file per finished configuration. This project's
 machines may start a session with a new disk outside the clone, and then the cache does not
-survive to the next session; git does. `save` copies the cache entries of CACHE (an `HL_CACHE` folder)
-whose rows are all of the given learners and widths into results/reference/NAME/pending.jsonl,
-one entry per line, keeping the entries saved there before; `restore` writes them back into a
+survive to the next session; git does. `save` copies the cache entries of CACHE (an `HL_CACHE`
+folder) whose rows are all of the given learners and widths into
+results/reference/NAME/pending.jsonl, one entry per line, keeping the entries saved there before; `restore` writes them back into a
 cache, next to what is there (an entry already present is left alone). The next `hl run` of the
 pass then trains only what is missing. `status` says what the pending file (and CACHE, if given:
 a pass in progress) holds: per network and width, how many (seed, learning rate, weight decay)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hlcore import pages, restamp  # noqa: E402
+from hlcore import pages, pipeline, restamp  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -46,8 +45,7 @@ def main(argv=None) -> int:
               f"left as it was (re-run the page)", file=sys.stderr)
         return 1
     run = dict(ref.run)
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
+    commit = pipeline.git_commit().get("commit", "")
     run.setdefault("restamped", []).append({
         "date": datetime.now(timezone.utc).isoformat()[:19], "commit": commit,
         "from_compute_hash": run.get("compute_hash"), "sample_seed": seed,
