@@ -171,6 +171,13 @@ def test_width_says_what_is_missing():
     t = t[~((t.learner == "3resnet") & (t.m == 500) & (t.seed == 2))]
     v = WID.width(t, 0.72, FULL)
     assert v.verdict == C.PARTLY and "[[500, 2]]" in v.clauses[0].detail
+    # the ResNet diverged everywhere (a grid of too large learning rates): judged, not learned
+    t = width_table()
+    v = WID.width(t[t.learner != "3resnet"], 0.72, FULL, trained={"3resnet"})
+    assert v.verdict != C.REPRODUCED and not v.clauses[0].passed
+    assert "every configuration diverged" in v.clauses[0].detail
+    with pytest.raises(ValueError, match="no rows for 3resnet"):  # not run at all
+        WID.width(t[t.learner != "3resnet"], 0.72, FULL)
     # no other network at all: refused, not "reproduced"
     t = width_table()
     with pytest.raises(ValueError, match="other networks"):

@@ -77,14 +77,15 @@ profiles.adopt(WIDTH)
 
 def width(chosen: pd.DataFrame, threshold: float, budget: Budget,
           resnet: str = "3resnet", paper_rule: pd.DataFrame | None = None,
-          ridge_top: pd.DataFrame | None = None) -> Verdict:
+          ridge_top: pd.DataFrame | None = None, trained=()) -> Verdict:
     """`chosen`: one row per (learner, m, seed) chosen on validation (columns learner, m, seed,
-    test_error); `paper_rule`: the same chosen on the test set. Every (m, seed) that any
-    learner has is judged: a ResNet without a row there (every configuration diverged) has
-    not learned, and a comparison without another network or a kernel is refused."""
+    test_error); `paper_rule`: the same chosen on the test set; `trained`: the learners the
+    run trained, diverged ones included. Every (m, seed) that any learner has is judged: a
+    ResNet without a row there (every configuration diverged) has not learned, and a
+    comparison without another network or a kernel is refused, as is a ResNet not run."""
     _need(chosen, ["learner", "m", "seed", "test_error"], "width")
     res = chosen[chosen["learner"] == resnet]
-    if res.empty:
+    if res.empty and resnet not in trained:
         raise ValueError(f"no rows for {resnet}")
     kern = chosen[chosen["learner"].map(_is_kernel)]
     nets = chosen[~chosen["learner"].map(_is_kernel) & (chosen["learner"] != resnet)]
@@ -169,7 +170,7 @@ def width_verdict(T: dict, P: dict) -> Verdict:
     table = T["width_grid"]
     v = width(_chosen(table), profiles.page_target(P).threshold,
               Budget.of(P, table), paper_rule=_chosen(table, "test"),
-              ridge_top=ridge_top_choices(table))
+              ridge_top=ridge_top_choices(table), trained=set(table["learner"]))
     v.notes[:0] = _absent_networks(table, P["learners"])
     return v
 
